@@ -1,0 +1,52 @@
+"""Exact money values: parsing from text and formatting for people."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+
+def parse_amount(text: str) -> Fraction:
+    """Parse '1200', '1200.50', '1200,50' or '1 200' exactly. Raises ValueError."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite number")
+    return Fraction(value)
+
+
+def plain(value: Fraction) -> str:
+    """Shortest exact text for a value: '1200', '1200.5'; repeating decimals as 'p/q'."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    text = _finite_decimal(value)
+    return text if text is not None else f"{value.numerator}/{value.denominator}"
+
+
+def readable(value: Fraction) -> str:
+    """Money for a resident: '120,000' or '1,234.57'."""
+    if value.denominator == 1:
+        return f"{value.numerator:,}"
+    return f"{float(value):,.2f}"
+
+
+def _finite_decimal(value: Fraction) -> str | None:
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return None
+    digits = 0
+    scaled = value
+    while scaled.denominator != 1:
+        scaled *= 10
+        digits += 1
+    sign = "-" if scaled < 0 else ""
+    magnitude = str(abs(scaled.numerator)).rjust(digits + 1, "0")
+    return f"{sign}{magnitude[:-digits]}.{magnitude[-digits:]}"

@@ -1,0 +1,51 @@
+"""What a rule returns: the funded projects and, for every project, why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    project_id: str
+    funded: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rule: str
+    budget: Fraction
+    selected: tuple[str, ...]
+    """Funded project ids, in the order the rule funded them."""
+    decisions: tuple[Decision, ...]
+    """One decision per project of the election, in the election's project order."""
+    notes: tuple[str, ...] = ()
+    """Facts about the run as a whole (completion steps, solver status...)."""
+
+    def total_cost(self, costs: dict[str, Fraction]) -> Fraction:
+        return sum((costs[pid] for pid in self.selected), Fraction(0))
+
+    def decision(self, project_id: str) -> Decision:
+        for d in self.decisions:
+            if d.project_id == project_id:
+                return d
+        raise KeyError(project_id)
+
+
+def assemble(
+    rule: str,
+    budget: Fraction,
+    project_ids: tuple[str, ...],
+    selected: list[str],
+    reasons: dict[str, str],
+    notes: tuple[str, ...] = (),
+) -> Outcome:
+    """Build an Outcome, requiring a reason for every project so none goes unexplained."""
+    funded = set(selected)
+    missing = [pid for pid in project_ids if pid not in reasons]
+    if missing:
+        raise AssertionError(f"rule {rule} left projects unexplained: {missing}")
+    decisions = tuple(Decision(pid, pid in funded, reasons[pid]) for pid in project_ids)
+    return Outcome(rule, budget, tuple(selected), decisions, notes)

@@ -1,0 +1,70 @@
+"""Check a rule against what a city actually funded (the `selected` column).
+
+A file is *skipped* when its declared rule is not one we can run
+deterministically, or when it has no `selected` column. Poznań's
+`greedy-custom` is recognised from its comment; other `greedy-custom` files
+stay skipped with the reason.
+
+What the city funded *by the rule* is `selected` 1. The value 2 means
+different things in different cities: in Poznań it is the rule's own reserve
+clause (so it counts there), in Gdynia a turnout award paid from city funds
+outside the vote ("Projekt +1"). `selected` 3 marks projects funded later from
+other money. Those are outside the rule and not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pbengine.core.election import Election
+from pbengine.core.rules import RULES, RuleOptions, allocate
+
+_POZNAN_MARK = "at least 80% of that project"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # matched | differ | skipped
+    rule: str | None
+    reason: str = ""
+    missing: tuple[str, ...] = ()
+    """Funded by the city, not by us."""
+    extra: tuple[str, ...] = ()
+    """Funded by us, not by the city."""
+
+
+def resolve_rule(election: Election) -> tuple[str | None, str]:
+    declared = election.rule
+    if declared == "greedy-custom":
+        if _POZNAN_MARK in election.meta.get("comment", ""):
+            return "greedy-reserve", ""
+        return None, "greedy-custom whose comment does not describe a rule we can run"
+    if declared in RULES:
+        return declared, ""
+    return None, f"declared rule {declared or '(none)'!r} is not deterministic or not known"
+
+
+def city_funded(election: Election, rule: str) -> set[str] | None:
+    if not any("selected" in p.attributes for p in election.projects):
+        return None
+    marks = {"1", "2"} if rule == "greedy-reserve" else {"1"}
+    return {p.id for p in election.projects if p.attributes.get("selected", "").strip() in marks}
+
+
+def verify(election: Election, options: RuleOptions = RuleOptions()) -> Verdict:
+    rule, why = resolve_rule(election)
+    if rule is None:
+        return Verdict("skipped", None, why)
+    funded = city_funded(election, rule)
+    if funded is None:
+        return Verdict("skipped", rule, "no selected column")
+    ours = set(allocate(election, rule, options).selected)
+    if ours == funded:
+        return Verdict("matched", rule)
+    return Verdict(
+        "differ",
+        rule,
+        "outcome differs",
+        missing=tuple(sorted(funded - ours)),
+        extra=tuple(sorted(ours - funded)),
+    )
