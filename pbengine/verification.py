@@ -51,14 +51,14 @@ def city_funded(election: Election, rule: str) -> set[str] | None:
     return {p.id for p in election.projects if p.attributes.get("selected", "").strip() in marks}
 
 
-def verify(election: Election, options: RuleOptions = RuleOptions()) -> Verdict:
+def verify(election: Election, options: RuleOptions | None = None) -> Verdict:
     rule, why = resolve_rule(election)
     if rule is None:
         return Verdict("skipped", None, why)
     funded = city_funded(election, rule)
     if funded is None:
         return Verdict("skipped", rule, "no selected column")
-    ours = set(allocate(election, rule, options).selected)
+    ours = set(allocate(election, rule, options or RuleOptions()).selected)
     if ours == funded:
         return Verdict("matched", rule)
     return Verdict(

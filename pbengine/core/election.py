@@ -14,7 +14,6 @@ from enum import StrEnum
 from fractions import Fraction
 
 
-
 class VoteType(StrEnum):
     APPROVAL = "approval"
     CUMULATIVE = "cumulative"

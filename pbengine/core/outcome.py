@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pbengine.core.election import Election
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -35,17 +37,16 @@ class Outcome:
 
 
 def assemble(
+    election: Election,
     rule: str,
-    budget: Fraction,
-    project_ids: tuple[str, ...],
     selected: list[str],
     reasons: dict[str, str],
     notes: tuple[str, ...] = (),
 ) -> Outcome:
-    """Build an Outcome, requiring a reason for every project so none goes unexplained."""
+    """Build an Outcome; every project must have a reason, so none goes unexplained."""
     funded = set(selected)
-    missing = [pid for pid in project_ids if pid not in reasons]
+    missing = [pid for pid in election.project_ids if pid not in reasons]
     if missing:
         raise AssertionError(f"rule {rule} left projects unexplained: {missing}")
-    decisions = tuple(Decision(pid, pid in funded, reasons[pid]) for pid in project_ids)
-    return Outcome(rule, budget, tuple(selected), decisions, notes)
+    decisions = tuple(Decision(pid, pid in funded, reasons[pid]) for pid in election.project_ids)
+    return Outcome(rule, election.budget, tuple(selected), decisions, notes)

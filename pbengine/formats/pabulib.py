@@ -63,7 +63,7 @@ def read_file(path: str | Path) -> Election:
 
 
 def read_text(text: str) -> Election:
-    sections = _split_sections(text)
+    sections = _split_sections(text.removeprefix("\ufeff"))
     meta_rows, projects_rows, votes_rows = (sections.get(name) for name in SECTIONS)
     if meta_rows is None or projects_rows is None:
         raise PabulibError(1, "a file needs a META and a PROJECTS section")
@@ -130,7 +130,9 @@ def _split_sections(text: str) -> dict[str, list[Row]]:
         raise PabulibError(reader.line_num, f"unreadable CSV: {exc}") from None
     order = [name for name in SECTIONS if name in sections]
     if list(sections) != order:
-        raise PabulibError(1, f"sections must come in the order META, PROJECTS, VOTES, not {list(sections)}")
+        raise PabulibError(
+            1, f"sections must come in the order META, PROJECTS, VOTES, not {list(sections)}"
+        )
     return sections
 
 
@@ -167,7 +169,9 @@ def _vote_type(meta: dict[str, str], lines: dict[str, int]) -> VoteType:
         return VoteType(raw)
     except ValueError:
         allowed = ", ".join(v.value for v in VoteType)
-        raise PabulibError(lines.get("vote_type", 0), f"vote_type {raw!r} is not one of {allowed}") from None
+        raise PabulibError(
+            lines.get("vote_type", 0), f"vote_type {raw!r} is not one of {allowed}"
+        ) from None
 
 
 def _meta_amount(
@@ -198,7 +202,9 @@ def _limits(meta: dict[str, str], lines: dict[str, int]) -> BallotLimits:
 
 def _cells(line: int, row: list[str], columns: list[str], section: str) -> dict[str, str]:
     if len(row) > len(columns) and any(cell.strip() for cell in row[len(columns) :]):
-        raise PabulibError(line, f"{section} row has {len(row)} cells but the header has {len(columns)}")
+        raise PabulibError(
+            line, f"{section} row has {len(row)} cells but the header has {len(columns)}"
+        )
     padded = row + [""] * (len(columns) - len(row))
     return {column: padded[i].strip() for i, column in enumerate(columns)}
 
@@ -221,7 +227,9 @@ def _read_projects(rows: list[Row]) -> list[Project]:
         try:
             cost = parse_amount(raw_cost)
         except ValueError:
-            raise PabulibError(line, f"project {project_id!r} has cost {raw_cost!r}, not a number") from None
+            raise PabulibError(
+                line, f"project {project_id!r} has cost {raw_cost!r}, not a number"
+            ) from None
         if cost < 0:
             raise PabulibError(line, f"project {project_id!r} has a negative cost")
         projects.append(Project(project_id, cost, cells))
@@ -257,9 +265,13 @@ def _points(
     try:
         points = tuple(parse_amount(p) for p in _split(raw))
     except ValueError:
-        raise PabulibError(line, f"voter {voter_id!r} has points {raw!r} that are not numbers") from None
+        raise PabulibError(
+            line, f"voter {voter_id!r} has points {raw!r} that are not numbers"
+        ) from None
     if len(points) != len(chosen):
-        raise PabulibError(line, f"voter {voter_id!r} has {len(chosen)} projects but {len(points)} points")
+        raise PabulibError(
+            line, f"voter {voter_id!r} has {len(chosen)} projects but {len(points)} points"
+        )
     return points
 
 
@@ -267,9 +279,8 @@ def _split(raw: str) -> Iterator[str]:
     if raw.lower() == _MISSING:
         return
     for part in raw.split(","):
-        part = part.strip()
-        if part:
-            yield part
+        if stripped := part.strip():
+            yield stripped
 
 
 # --------------------------------------------------------------------- writer
@@ -295,7 +306,14 @@ def write_text(election: Election) -> str:
     writer.writerow(["voter_id", "vote", *(["points"] if has_points else []), *vote_columns])
     for b in election.ballots:
         points = [",".join(plain(x) for x in b.points or ())] if has_points else []
-        writer.writerow([b.voter_id, ",".join(b.projects), *points, *(b.attributes.get(c, "") for c in vote_columns)])
+        writer.writerow(
+            [
+                b.voter_id,
+                ",".join(b.projects),
+                *points,
+                *(b.attributes.get(c, "") for c in vote_columns),
+            ]
+        )
     return buffer.getvalue()
 
 

@@ -9,7 +9,8 @@ from fractions import Fraction
 from pbengine.core.election import Election
 from pbengine.core.outcome import Outcome
 from pbengine.core.rules import greedy as _greedy
-from pbengine.core.tiebreak import LISTED_ORDER, TieBreaking
+from pbengine.core.rules.equal_shares_completions import method_of_equal_shares
+from pbengine.core.tiebreak import DEFAULT, LISTED_ORDER, TieBreaking
 
 POZNAN_RESERVE_SHARE = Fraction(4, 5)
 
@@ -33,7 +34,9 @@ class Rule:
     run: Callable[[Election, RuleOptions], Outcome]
 
 
-def _greedy_rule(name: str, summary: str, policy: Callable[[Election], _greedy.GreedyPolicy]) -> Rule:
+def _greedy_rule(
+    name: str, summary: str, policy: Callable[[Election], _greedy.GreedyPolicy]
+) -> Rule:
     def run(election: Election, options: RuleOptions) -> Outcome:
         return _greedy.greedy(
             election,
@@ -47,9 +50,8 @@ def _greedy_rule(name: str, summary: str, policy: Callable[[Election], _greedy.G
 
 def _caps(election: Election) -> _greedy.GreedyPolicy:
     caps = _greedy.category_caps_from_meta(election.meta)
-    leftover = "leftover" in election.meta.get("leftover_budget", "").lower() or bool(
-        election.meta.get("leftover_budget")
-    )
+    # Amsterdam's files describe the leftover pass in words; its presence is what counts.
+    leftover = bool(election.meta.get("leftover_budget", "").strip())
     return _greedy.GreedyPolicy(category_caps=caps, leftover_pass=leftover)
 
 
@@ -81,12 +83,48 @@ _RULES: list[Rule] = [
     ),
 ]
 
+
+def _mes_rule(name: str, completion: str, summary: str) -> Rule:
+    def run(election: Election, options: RuleOptions) -> Outcome:
+        return method_of_equal_shares(
+            election,
+            completion=completion,
+            utility=options.utility,
+            tie_breaking=options.tie_breaking or DEFAULT,
+            rule=name,
+        )
+
+    return Rule(name, summary, run)
+
+
+_RULES += [
+    _mes_rule("equalshares", "none", "Method of Equal Shares, every voter starting at B/n"),
+    _mes_rule("equalshares/add1", "add1", "MES raised by one unit per voter while within budget"),
+    _mes_rule(
+        "equalshares/add1-comparison",
+        "add1-comparison",
+        "MES+add1, replaced by greedy only if strictly more voters prefer greedy",
+    ),
+    _mes_rule(
+        "equalshares/add1-exhaustive",
+        "add1-exhaustive",
+        "MES raised by one unit until exhaustive (pabutools' voter_budget_increment=1)",
+    ),
+    _mes_rule(
+        "equalshares/add1-greedy",
+        "add1-greedy",
+        "MES+add1, then greedy by approvals (equalshares.net tool's add1u)",
+    ),
+]
+
 RULES: dict[str, Rule] = {rule.name: rule for rule in _RULES}
 
 
-def allocate(election: Election, rule: str | None = None, options: RuleOptions = RuleOptions()) -> Outcome:
+def allocate(
+    election: Election, rule: str | None = None, options: RuleOptions | None = None
+) -> Outcome:
     name = rule or election.rule
     if name not in RULES:
         known = ", ".join(sorted(RULES))
         raise UnknownRuleError(f"unknown rule {name!r}; known rules: {known}")
-    return RULES[name].run(election, options)
+    return RULES[name].run(election, options or RuleOptions())

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from pbengine.core.election import Election, VoteType
+from pbengine.core.election import Election, Project, VoteType
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.scoring import project_scores
@@ -75,30 +75,27 @@ def greedy(
         standing = f"{readable(score)} {unit}, {_ordinal(position[pid])} highest"
         if stopped_at is not None:
             reasons[pid] = f"not considered: the rule stopped at project {stopped_at} ({standing})"
-        elif project.withdrawn:
-            reasons[pid] = "not funded: withdrawn (its cost is the placeholder 999,999,999)"
-        elif score <= 0:
-            reasons[pid] = f"not funded: no {unit}"
-        elif policy.threshold is not None and score < policy.threshold:
-            reasons[pid] = (
-                f"not funded: {readable(score)} {unit} is under the threshold of "
-                f"{readable(policy.threshold)}"
-            )
-        elif (rival := _funded_alternative(pid, selected, policy.exclusive_sets)) is not None:
-            reasons[pid] = f"not funded: it excludes project {rival}, which was funded first ({standing})"
+        elif (why_not := _ineligible(project, score, unit, policy, selected)) is not None:
+            reasons[pid] = f"{why_not} ({standing})" if "excludes" in why_not else why_not
         elif cost > remaining:
             if policy.reserve_share is not None and remaining >= policy.reserve_share * cost:
-                fund(pid, (
-                    f"funded from reserves: {standing}; {readable(remaining)} left covers at least "
-                    f"{_percent(policy.reserve_share)} of its cost, {readable(cost)}"
-                ))
+                share = _percent(policy.reserve_share)
+                fund(
+                    pid,
+                    f"funded from reserves: {standing}; {readable(remaining)} left covers "
+                    f"at least {share} of its cost, {readable(cost)}",
+                )
                 stopped_at = pid
                 continue
-            reasons[pid] = f"not funded: {readable(remaining)} left, costs {readable(cost)} ({standing})"
+            reasons[pid] = (
+                f"not funded: {readable(remaining)} left, costs {readable(cost)} ({standing})"
+            )
             if policy.stop_at_first_misfit:
                 reasons[pid] += "; the rule stops at the first project that does not fit"
                 stopped_at = pid
-        elif (cap := _cap_breached(project.categories, cost, spent_in, policy.category_caps)) is not None:
+        elif (
+            cap := _cap_breached(project.categories, cost, spent_in, policy.category_caps)
+        ) is not None:
             category, left = cap
             reasons[pid] = (
                 f"not funded: category {category} has {readable(left)} left of its cap, "
@@ -113,8 +110,30 @@ def greedy(
             if pid in selected or scores[pid] <= 0 or project.withdrawn or project.cost > remaining:
                 continue
             if _funded_alternative(pid, selected, policy.exclusive_sets) is None:
-                fund(pid, f"funded from the leftover budget: {reasons[pid].removeprefix('not funded: ')}")
-    return assemble(rule, election.budget, election.project_ids, selected, reasons)
+                fund(
+                    pid,
+                    f"funded from the leftover budget: {reasons[pid].removeprefix('not funded: ')}",
+                )
+    return assemble(election, rule, selected, reasons)
+
+
+def _ineligible(
+    project: Project, score: Fraction, unit: str, policy: GreedyPolicy, selected: list[str]
+) -> str | None:
+    """Why a project cannot be funded whatever money is left, or None."""
+    if project.withdrawn:
+        return "not funded: withdrawn (its cost is the placeholder 999,999,999)"
+    if score <= 0:
+        return f"not funded: no {unit}"
+    if policy.threshold is not None and score < policy.threshold:
+        return (
+            f"not funded: {readable(score)} {unit} is under the threshold of "
+            f"{readable(policy.threshold)}"
+        )
+    rival = _funded_alternative(project.id, selected, policy.exclusive_sets)
+    if rival is not None:
+        return f"not funded: it excludes project {rival}, which was funded first"
+    return None
 
 
 def score_unit(vote_type: VoteType) -> str:
@@ -153,7 +172,6 @@ def _cap_breached(
             if cost > left:
                 return category, left
     return None
-
 
 
 def _ordinal(n: int) -> str:

@@ -1,0 +1,233 @@
+"""Command line: `pbengine allocate` and `pbengine verify`.
+
+Exit codes: 0 success, 1 a verification found a difference, 2 bad input
+(unknown rule, unreadable file) with a one-line error on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from pbengine import __version__
+from pbengine.core.money import plain, readable
+from pbengine.core.outcome import Outcome
+from pbengine.core.rules import RULES, RuleOptions, UnknownRuleError, allocate
+from pbengine.core.tiebreak import TieBreaking
+from pbengine.formats.pabulib import PabulibError, read_file
+from pbengine.verification import Verdict, verify
+
+DEMO = "demo"
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except (UsageError, PabulibError, UnknownRuleError, ValueError) as exc:
+        print(f"pbengine: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`pbengine ... | head`): not an error of ours.
+        sys.stderr.close()
+        return 0
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pbengine", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"pbengine {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    alloc = commands.add_parser("allocate", help="allocate the budget of one election")
+    alloc.add_argument("file", help=f"a pabulib .pb file, or '{DEMO}' for the bundled demo")
+    _rule_options(alloc)
+    alloc.add_argument("--json", action="store_true", help="print one JSON object")
+    alloc.set_defaults(handler=_allocate)
+
+    check = commands.add_parser(
+        "verify", help="recompute elections and compare with what cities funded"
+    )
+    check.add_argument("paths", nargs="+", help=".pb files or directories of them")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--quiet", action="store_true", help="no progress bar")
+    check.set_defaults(handler=_verify)
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.set_defaults(handler=_list_rules)
+    return parser
+
+
+def _rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rule", help="rule name (default: the file's META rule); see `pbengine rules`"
+    )
+    parser.add_argument(
+        "--tie-break",
+        help="comma-separated tie-breaking criteria: order, cost, -cost, support, id "
+        "(default: the rule's own, see docs/rules.md)",
+    )
+    parser.add_argument(
+        "--utility",
+        choices=("cost", "cardinality"),
+        default="cost",
+        help="Method of Equal Shares utilities (default: cost, as deployed)",
+    )
+
+
+def _options(args: argparse.Namespace) -> RuleOptions:
+    tie = TieBreaking.parse(args.tie_break) if args.tie_break else None
+    return RuleOptions(tie_breaking=tie, utility=args.utility)
+
+
+def _load(path: str) -> Any:
+    if path == DEMO:
+        with resources.as_file(resources.files("pbengine") / "demo" / "demo.pb") as demo:
+            return read_file(demo)
+    if not Path(path).is_file():
+        raise UsageError(f"{path}: no such file")
+    try:
+        return read_file(path)
+    except PabulibError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def _allocate(args: argparse.Namespace) -> int:
+    election = _load(args.file)
+    rule = args.rule or election.rule
+    if not rule:
+        raise UsageError(f"{args.file}: the file declares no rule; pass --rule")
+    outcome = allocate(election, rule, _options(args))
+    costs = election.costs()
+    if args.json:
+        json.dump(outcome_json(outcome, costs), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_outcome(outcome, costs, sys.stdout)
+    return 0
+
+
+def outcome_json(outcome: Outcome, costs: dict[str, Fraction]) -> dict[str, Any]:
+    return {
+        "rule": outcome.rule,
+        "budget": _number(outcome.budget),
+        "total_cost": _number(outcome.total_cost(costs)),
+        "selected": list(outcome.selected),
+        "projects": [
+            {"id": d.project_id, "funded": d.funded, "explanation": d.explanation}
+            for d in outcome.decisions
+        ],
+        "notes": list(outcome.notes),
+    }
+
+
+def _number(value: Fraction) -> int | str:
+    """Whole amounts as JSON integers; others as exact decimal strings, never rounded floats."""
+    return value.numerator if value.denominator == 1 else plain(value)
+
+
+def _print_outcome(outcome: Outcome, costs: dict[str, Fraction], out: TextIO) -> None:
+    total = outcome.total_cost(costs)
+    out.write(
+        f"rule {outcome.rule}: funded {len(outcome.selected)} projects for {readable(total)} "
+        f"of {readable(outcome.budget)}\n"
+    )
+    for note in outcome.notes:
+        out.write(f"  {note}\n")
+    for d in outcome.decisions:
+        mark = "+" if d.funded else "-"
+        out.write(f"{mark} {d.project_id}: {d.explanation}\n")
+
+
+def _pb_files(paths: Sequence[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(path.glob("*.pb"))
+        elif path.is_file():
+            yield path
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    files = list(_pb_files(args.paths))
+    progress = not args.quiet and sys.stderr.isatty()
+    results: list[tuple[Path, Verdict]] = []
+    for n, path in enumerate(files, 1):
+        if progress:
+            _progress_bar(n, len(files), path.name)
+        try:
+            verdict = verify(read_file(path))
+        except PabulibError as exc:
+            verdict = Verdict("skipped", None, f"unreadable: {exc}")
+        results.append((path, verdict))
+        if verdict.status == "differ" and not args.json:
+            _clear_progress(progress)
+            print(f"{path}: missing {_ids(verdict.missing)} extra {_ids(verdict.extra)}")
+    _clear_progress(progress)
+    counts = {s: sum(v.status == s for _, v in results) for s in ("matched", "differ", "skipped")}
+    if args.json:
+        json.dump(
+            {
+                **counts,
+                "files": [
+                    {
+                        "file": str(path),
+                        "status": v.status,
+                        "reason": v.reason,
+                        "rule": v.rule,
+                        "missing": list(v.missing),
+                        "extra": list(v.extra),
+                    }
+                    for path, v in results
+                ],
+            },
+            sys.stdout,
+            ensure_ascii=False,
+        )
+        sys.stdout.write("\n")
+    else:
+        print(
+            f"{counts['matched']} matched, {counts['differ']} differ, {counts['skipped']} skipped"
+        )
+    return 1 if counts["differ"] else 0
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return ",".join(ids) or "-"
+
+
+def _progress_bar(done: int, total: int, name: str) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+    sys.stderr.flush()
+
+
+def _clear_progress(active: bool) -> None:
+    if active:
+        sys.stderr.write("\r" + " " * 90 + "\r")
+        sys.stderr.flush()
+
+
+def _list_rules(args: argparse.Namespace) -> int:
+    del args
+    for rule in RULES.values():
+        print(f"{rule.name:32} {rule.summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

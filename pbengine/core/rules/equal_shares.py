@@ -1,0 +1,314 @@
+"""The Method of Equal Shares (Peters & Skowron 2020; Peters, Pierczyński & Skowron 2021).
+
+One exact run of MES for approval ballots, with cost utilities (as deployed
+in Wieliczka, Świecie and Assen: a voter's utility is the cost of the approved
+projects funded) or cardinality utilities (the number of them).
+
+Every voter starts with the same money `b`. In each round, a candidate whose
+supporters hold less than its cost is dropped for good; for the others we find
+the smallest equal payment rho such that those who cannot pay rho pay all they
+have and the rest pay rho. The candidate with the lowest rho per unit of
+utility is funded (cost utilities: the highest effective vote count
+cost/rho), ties broken by the tie-breaking order.
+
+Exactness and speed. Voters who hold the same money form a *class*; classes
+split only when a project is funded, so a round costs time in the number of
+classes, not voters. All money is an integer over one common denominator,
+rescaled whenever a payment introduces a new one, so no comparison is ever
+rounded. Each amount is also tracked as an affine function of `b`; every
+comparison the run makes is then a sign test of an affine function, and the
+run reports the *horizon*: the smallest budget above `b` at which any of those
+signs could change. Below the horizon the outcome is provably the same, which
+lets the add1 completion skip straight to it instead of rerunning MES for every
+currency unit (an idea from Kraiczy, Robinson & Elkind, "Streamlining Equal
+Shares", 2025).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+
+from pbengine.core.election import Election
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An approval election reduced to what MES needs, identical ballots collapsed."""
+
+    project_ids: tuple[str, ...]
+    costs: tuple[int, ...]
+    """Costs as integers in units of 1/`scale` of the currency."""
+    scale: int
+    budget: int
+    """The budget in the same units."""
+    voters: int
+    groups: tuple[tuple[int, tuple[int, ...]], ...]
+    """(number of voters, approved project indices) for each distinct ballot."""
+    supporters: tuple[int, ...]
+    """Number of voters approving each project."""
+
+    @classmethod
+    def of(cls, election: Election) -> Profile:
+        ids = election.project_ids
+        index = {pid: i for i, pid in enumerate(ids)}
+        scale = lcm(
+            1, election.budget.denominator, *(p.cost.denominator for p in election.projects)
+        )
+        counts: dict[tuple[int, ...], int] = {}
+        for ballot in election.ballots:
+            key = tuple(sorted({index[pid] for pid in ballot.projects}))
+            counts[key] = counts.get(key, 0) + 1
+        supporters = [0] * len(ids)
+        for key, weight in counts.items():
+            for i in key:
+                supporters[i] += weight
+        return cls(
+            project_ids=ids,
+            costs=tuple(int(p.cost * scale) for p in election.projects),
+            scale=scale,
+            budget=int(election.budget * scale),
+            voters=len(election.ballots),
+            groups=tuple((w, key) for key, w in counts.items() if key),
+            supporters=tuple(supporters),
+        )
+
+    def money(self, amount: Fraction) -> Fraction:
+        """An amount in internal units, back in currency."""
+        return amount / self.scale
+
+
+@dataclass(frozen=True)
+class Funded:
+    project: int
+    round: int
+    rho: Fraction
+    """The equal payment, in currency."""
+    paid_in_full: int
+    """Supporters who could not pay rho and paid all they had."""
+
+
+@dataclass(frozen=True)
+class Dropped:
+    project: int
+    round: int
+    money_left: Fraction
+    """What its supporters held when it was dropped, in currency."""
+
+
+@dataclass(frozen=True)
+class Run:
+    per_voter: Fraction
+    """The starting money of every voter, in currency."""
+    funded: tuple[Funded, ...]
+    dropped: tuple[Dropped, ...]
+    horizon: Fraction | None
+    """Smallest per-voter budget above `per_voter` where the outcome may change; None: never."""
+
+    @property
+    def selected(self) -> tuple[int, ...]:
+        return tuple(f.project for f in self.funded)
+
+
+class _Horizon:
+    """Collects sign tests of affine functions of the per-voter budget."""
+
+    __slots__ = ("delta",)
+
+    def __init__(self) -> None:
+        self.delta: Fraction | None = None
+
+    def test(self, value: int, slope: int) -> None:
+        # value + slope * t keeps its sign for 0 <= t < -value/slope.
+        if slope == 0 or ((value > 0) == (slope > 0) and value != 0):
+            return
+        candidate = Fraction(-value, slope) if value else Fraction(0)
+        if self.delta is None or candidate < self.delta:
+            self.delta = candidate
+
+
+Rate = tuple[int, int, int]
+"""A payment per unit of utility as (value, slope, denominator): (value + slope*t) / denominator."""
+
+
+def run(
+    profile: Profile,
+    per_voter: Fraction,
+    ranks: tuple[int, ...],
+    *,
+    cost_utility: bool = True,
+    track_horizon: bool = False,
+) -> Run:
+    """One run of MES in which every voter starts with `per_voter` (in currency)."""
+    state = _State(profile, per_voter, ranks, cost_utility, _Horizon() if track_horizon else None)
+    while state.bound:
+        state.round_no += 1
+        choice = state.choose()
+        if choice is None:
+            break
+        state.fund(*choice)
+    delta = None if state.horizon is None else state.horizon.delta
+    return Run(
+        per_voter=per_voter,
+        funded=tuple(state.funded),
+        dropped=tuple(state.dropped),
+        horizon=None if delta is None else per_voter + delta,
+    )
+
+
+class _State:
+    """MES in progress. Money of class k is (value[k] + slope[k] * t) / denom,
+    where t is the raise of the per-voter budget."""
+
+    ZERO = 1  # the class of voters with nothing left
+
+    def __init__(
+        self,
+        profile: Profile,
+        per_voter: Fraction,
+        ranks: tuple[int, ...],
+        cost_utility: bool,
+        horizon: _Horizon | None,
+    ) -> None:
+        start = per_voter * profile.scale
+        self.profile, self.ranks, self.horizon = profile, ranks, horizon
+        self.denom = start.denominator
+        self.value = [start.numerator, 0]
+        self.slope = [self.denom * profile.scale, 0]
+        costs, counts = profile.costs, profile.supporters
+        n = len(costs)
+        self.group_class = [0] * len(profile.groups)
+        self.supporters_of: list[list[int]] = [[] for _ in range(n)]
+        for g, (_, key) in enumerate(profile.groups):
+            for i in key:
+                self.supporters_of[i].append(g)
+        self.alive = [costs[i] > 0 and counts[i] > 0 for i in range(n)]
+        # weight of each money class among the supporters of each live project
+        self.held: list[dict[int, int]] = [
+            {0: counts[i]} if self.alive[i] else {} for i in range(n)
+        ]
+        self.total_v = [counts[i] * self.value[0] for i in range(n)]
+        self.total_s = [counts[i] * self.slope[0] for i in range(n)]
+        self.utility = [costs[i] if cost_utility else 1 for i in range(n)]
+        # A lower bound on each candidate's rate: rates only rise as money is spent.
+        self.bound: dict[int, Rate] = {
+            i: (costs[i], 0, counts[i] * self.utility[i]) for i in range(n) if self.alive[i]
+        }
+        self.round_no = 0
+        self.funded: list[Funded] = []
+        self.dropped: list[Dropped] = []
+
+    def choose(self) -> tuple[int, Rate, tuple[int, int, int, int]] | None:
+        """The best candidate this round, dropping the unaffordable ones met on the way."""
+        bound, ranks, horizon = self.bound, self.ranks, self.horizon
+        order = sorted(bound, key=lambda i: (Fraction(bound[i][0], bound[i][2]), ranks[i]))
+        best: tuple[int, Rate, tuple[int, int, int, int]] | None = None
+        visited: list[tuple[int, Rate]] = []
+        for pos, c in enumerate(order):
+            if best is not None and _beats(best[1], ranks[best[0]], bound[c], ranks[c]):
+                if horizon is not None:
+                    for rest in order[pos:]:
+                        _compare(horizon, bound[rest], best[1])
+                break
+            cost_d = self.profile.costs[c] * self.denom
+            if horizon is not None:
+                horizon.test(self.total_v[c] - cost_d, self.total_s[c])
+            if self.total_v[c] < cost_d:
+                left = self.profile.money(Fraction(self.total_v[c], self.denom))
+                self.dropped.append(Dropped(c, self.round_no, left))
+                del bound[c]
+                self.alive[c] = False
+                continue
+            split = self._equal_payment(c, cost_d)
+            rate = (split[0], split[1], split[2] * self.utility[c] * self.denom)
+            bound[c] = rate
+            visited.append((c, rate))
+            if best is None or _beats(rate, ranks[c], best[1], ranks[best[0]]):
+                best = (c, rate, split)
+        if best is not None and horizon is not None:
+            for c, rate in visited:
+                if c != best[0]:
+                    _compare(horizon, rate, best[1])
+        return best
+
+    def _equal_payment(self, c: int, cost_d: int) -> tuple[int, int, int, int]:
+        """Smallest equal payment for c: (remaining value, slope, rich weight, poor voters).
+
+        rho = remaining / (denom * rich): the poorer supporters pay all they have,
+        the `rich` others pay rho each.
+        """
+        held, value, slope = self.held[c], self.value, self.slope
+        classes = sorted(held, key=value.__getitem__)
+        rich = sum(held.values())
+        remaining_v, remaining_s, poor = cost_d, 0, 0
+        for k in classes:
+            if value[k] * rich >= remaining_v:
+                break
+            w = held[k]
+            remaining_v -= w * value[k]
+            remaining_s -= w * slope[k]
+            rich -= w
+            poor += w
+        if self.horizon is not None:
+            for k in classes:
+                self.horizon.test(value[k] * rich - remaining_v, slope[k] * rich - remaining_s)
+        return remaining_v, remaining_s, rich, poor
+
+    def fund(self, best: int, rate: Rate, split: tuple[int, int, int, int]) -> None:
+        del rate
+        rho_v, rho_s, rich, paid_in_full = split
+        rho = self.profile.money(Fraction(rho_v, self.denom * rich))
+        self.funded.append(Funded(best, self.round_no, rho, paid_in_full))
+        del self.bound[best]
+        self.alive[best] = False
+        self._rescale(rich)
+        new_class: dict[int, int] = {}
+        for k in self.held[best]:
+            if self.value[k] <= rho_v:
+                new_class[k] = self.ZERO
+            else:
+                new_class[k] = len(self.value)
+                self.value.append(self.value[k] - rho_v)
+                self.slope.append(self.slope[k] - rho_s)
+        self.held[best] = {}
+        for g in self.supporters_of[best]:
+            self._move(g, new_class[self.group_class[g]])
+
+    def _rescale(self, factor: int) -> None:
+        """Multiply the common denominator so that money minus the new payment stays integral."""
+        self.denom *= factor
+        self.value = [v * factor for v in self.value]
+        self.slope = [s * factor for s in self.slope]
+        self.total_v = [v * factor for v in self.total_v]
+        self.total_s = [s * factor for s in self.total_s]
+
+    def _move(self, group: int, new: int) -> None:
+        """Move a group of voters to a new money class, keeping every live project's tallies."""
+        old = self.group_class[group]
+        self.group_class[group] = new
+        weight, approved = self.profile.groups[group]
+        dv = (self.value[new] - self.value[old]) * weight
+        ds = (self.slope[new] - self.slope[old]) * weight
+        for c in approved:
+            if self.alive[c]:
+                held = self.held[c]
+                left = held[old] - weight
+                if left:
+                    held[old] = left
+                else:
+                    del held[old]
+                held[new] = held.get(new, 0) + weight
+                self.total_v[c] += dv
+                self.total_s[c] += ds
+
+
+def _beats(q: Rate, rank_q: int, r: Rate, rank_r: int) -> bool:
+    """Is rate q strictly better than r (lower, or equal and earlier in the tie order)?"""
+    left, right = q[0] * r[2], r[0] * q[2]
+    return left < right or (left == right and rank_q < rank_r)
+
+
+def _compare(horizon: _Horizon, q: Rate, best: Rate) -> None:
+    # the sign of q - best, scaled by the positive q[2] * best[2]
+    horizon.test(q[0] * best[2] - best[0] * q[2], q[1] * best[2] - best[1] * q[2])

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pbengine.cli import main
+from tests.conftest import FIXTURES
+
+ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_allocate_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "allocate", str(ASSEN), "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["rule"] == "equalshares/add1"
+    assert result["budget"] == 100000
+    assert sorted(result["selected"], key=int) == ["2", "3", "5", "6", "9", "11", "12", "13", "14"]
+    assert result["total_cost"] == sum(
+        {
+            "3": 7200,
+            "9": 21000,
+            "2": 10000,
+            "11": 15000,
+            "13": 1000,
+            "14": 5000,
+            "5": 5000,
+            "6": 11000,
+            "12": 1500,
+        }[p]
+        for p in result["selected"]
+    )
+    assert [p["id"] for p in result["projects"]] == [
+        str(i) for i in (3, 9, 8, 2, 11, 1, 13, 10, 14, 5, 6, 7, 12, 4)
+    ]
+    assert all(isinstance(p["funded"], bool) and p["explanation"] for p in result["projects"])
+
+
+def test_allocate_with_another_rule_and_text_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "allocate", str(ASSEN), "--rule", "greedy")
+    assert code == 0
+    assert out.startswith("rule greedy: funded")
+    assert "+ 3: funded: 43 votes, 1st highest" in out
+
+
+def test_allocate_bundled_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "allocate", "demo")
+    assert code == 0
+    assert out.startswith("rule equalshares/add1: funded")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("allocate", str(ASSEN), "--rule", "bogus"), "unknown rule 'bogus'"),
+        (("allocate", "missing.pb"), "missing.pb: no such file"),
+        (("allocate", str(ASSEN), "--tie-break", "luck"), "unknown tie-breaking criterion"),
+        (("verify", "nowhere"), "nowhere: no such file or directory"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_malformed_file_names_the_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pb"
+    bad.write_text("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;lots\n")
+    code, _, err = run_cli(capsys, "allocate", str(bad))
+    assert code == 2
+    assert "line 6" in err
+    assert "'lots'" in err
+
+
+def test_verify_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "verify", str(FIXTURES), "--quiet")
+    assert code == 0
+    assert out.strip().splitlines()[-1] == "5 matched, 0 differ, 0 skipped"
+
+
+def test_verify_reports_a_difference(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = ASSEN.read_text(encoding="utf-8").replace(
+        "\n7;12000;10;RuBox;0;", "\n7;12000;10;RuBox;1;"
+    )
+    (tmp_path / "tampered.pb").write_text(text, encoding="utf-8")
+    shutil.copy(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb", tmp_path)
+    code, out, _ = run_cli(capsys, "verify", str(tmp_path), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert (report["matched"], report["differ"], report["skipped"]) == (1, 1, 0)
+    tampered = next(f for f in report["files"] if f["file"].endswith("tampered.pb"))
+    assert tampered["status"] == "differ"
+    assert tampered["missing"] == ["7"]
+
+
+def test_verify_skips_with_reason(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "unknown.pb").write_text(
+        "META\nkey;value\nbudget;10\nrule;unknown\nPROJECTS\nproject_id;cost;selected\na;5;1\n"
+    )
+    code, out, _ = run_cli(capsys, "verify", str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["files"][0]["reason"].startswith("declared rule 'unknown'")
+
+
+def test_console_script_is_installed() -> None:
+    # The script sits beside the interpreter of the environment the package is installed in.
+    exe = Path(sys.executable).with_name("pbengine")
+    assert exe.exists(), (
+        f"no pbengine console script at {exe}: install the package (pip install -e .)"
+    )
+    done = subprocess.run(
+        [str(exe), "allocate", str(ASSEN), "--rule", "nope"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("pbengine: error: unknown rule 'nope'")

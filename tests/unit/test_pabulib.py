@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from pbengine.core.election import VoteType
+from pbengine.formats.pabulib import PabulibError, read_file, read_text, write_text
+from tests.conftest import FIXTURES
+from tests.elections import scored_elections
+
+QUIRKY = (
+    "\ufeffMETA\r\n"
+    "key; value\r\n"
+    'description;"Budget; with a semicolon"\r\n'
+    "budget;1000,50\r\n"
+    "vote_type;approval\r\n"
+    "rule;greedy\r\n"
+    "min_length;1\r\n"
+    "PROJECTS\r\n"
+    "project_id;cost;name;extra_column\r\n"
+    '1;400.25;"Park; benches";x\r\n'
+    "2;700;Library;\r\n"
+    "3;999999999;Withdrawn;\r\n"
+    "4;50;Nobody voted;\r\n"
+    "VOTES\r\n"
+    "voter_id;vote;age\r\n"
+    "a;1,2;34\r\n"
+    "b;;\r\n"
+    "c;2;none\r\n"
+)
+
+
+def test_reads_real_world_quirks() -> None:
+    election = read_text(QUIRKY)
+    assert election.budget == Fraction("1000.5")
+    assert election.meta["description"] == "Budget; with a semicolon"
+    assert election.vote_type is VoteType.APPROVAL
+    assert election.limits.min_length == 1
+    assert [p.id for p in election.projects] == ["1", "2", "3", "4"]
+    assert election.project("1").cost == Fraction("400.25")
+    assert election.project("1").name == "Park; benches"
+    assert election.project("3").withdrawn
+    assert [b.projects for b in election.ballots] == [("1", "2"), (), ("2",)]
+    assert election.ballots[0].attributes == {"age": "34"}
+
+
+def test_round_trip_keeps_everything() -> None:
+    election = read_text(QUIRKY)
+    assert read_text(write_text(election)) == election
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.pb")), ids=lambda p: p.name)
+def test_round_trip_of_real_fixtures(path: Path) -> None:
+    election = read_file(path)
+    again = read_text(write_text(election))
+    assert again == election
+    assert len(again.ballots) == len(election.ballots) > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(scored_elections())
+def test_round_trip_of_generated_elections(election) -> None:  # type: ignore[no-untyped-def]
+    assert read_text(write_text(election)) == election
+
+
+def test_points_and_ordinal_orders_survive() -> None:
+    text = (
+        "META\nkey;value\nbudget;10\nvote_type;cumulative\nPROJECTS\nproject_id;cost\na;5\nb;5\n"
+        "VOTES\nvoter_id;vote;points\n1;b,a;3,2\n"
+    )
+    election = read_text(text)
+    assert election.ballots[0].projects == ("b", "a")
+    assert election.ballots[0].points == (Fraction(3), Fraction(2))
+    assert read_text(write_text(election)) == election
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("META\nkey;value\nvote_type;approval\nPROJECTS\nproject_id;cost\n", 0, "no budget"),
+        ("META\nkey;value\nbudget;ten\nPROJECTS\nproject_id;cost\n", 3, "not a number"),
+        (
+            "META\nkey;value\nbudget;10\nvote_type;secret\nPROJECTS\nproject_id;cost\n",
+            4,
+            "vote_type",
+        ),
+        ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;cheap\n", 6, "cost 'cheap'"),
+        ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;1\na;2\n", 7, "listed twice"),
+        (
+            "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;1\nVOTES\nvoter_id;vote\nv;a,z\n",
+            9,
+            "unknown project 'z'",
+        ),
+        ("META\nkey;value\nbudget;10\nPROJECTS\nid;cost\n", 5, "must start with 'project_id'"),
+        ("hello\n", 1, "expected a section title"),
+        ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;1;2;3\n", 6, "cells"),
+        (
+            "META\nkey;value\nbudget;10\nvote_type;cumulative\nPROJECTS\nproject_id;cost\na;1\n"
+            "VOTES\nvoter_id;vote;points\nv;a;1,2\n",
+            10,
+            "1 projects but 2 points",
+        ),
+    ],
+)
+def test_malformed_files_name_line_and_problem(text: str, line: int, problem: str) -> None:
+    with pytest.raises(PabulibError) as info:
+        read_text(text)
+    assert info.value.line == line
+    assert problem in info.value.message
+
+
+def test_unreadable_file_is_a_pabulib_error(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.pb"
+    bad.write_bytes("META\nkey;value\ndescription;Łódź\n".encode("utf-16"))
+    with pytest.raises(PabulibError, match="UTF-8"):
+        read_file(bad)
