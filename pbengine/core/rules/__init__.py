@@ -10,6 +10,8 @@ from pbengine.core.election import Election
 from pbengine.core.outcome import Outcome
 from pbengine.core.rules import greedy as _greedy
 from pbengine.core.rules.equal_shares_completions import method_of_equal_shares
+from pbengine.core.rules.max_welfare import max_utilitarian_welfare
+from pbengine.core.rules.phragmen import sequential_phragmen
 from pbengine.core.tiebreak import DEFAULT, LISTED_ORDER, TieBreaking
 
 POZNAN_RESERVE_SHARE = Fraction(4, 5)
@@ -114,6 +116,19 @@ _RULES += [
         "equalshares/add1-greedy",
         "add1-greedy",
         "MES+add1, then greedy by approvals (equalshares.net tool's add1u)",
+    ),
+]
+
+_RULES += [
+    Rule(
+        "max-welfare",
+        "the affordable set with the most total support (CP-SAT, proven optimal)",
+        lambda e, o: max_utilitarian_welfare(e, tie_breaking=o.tie_breaking or DEFAULT),
+    ),
+    Rule(
+        "phragmen",
+        "sequential Phragmén: spread each project's cost as evenly as possible as load",
+        lambda e, o: sequential_phragmen(e, tie_breaking=o.tie_breaking or DEFAULT),
     ),
 ]
 

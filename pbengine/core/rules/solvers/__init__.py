@@ -1,0 +1,1 @@
+"""Exact solvers. This package is the only place that imports OR-Tools."""

@@ -1,0 +1,94 @@
+"""A 0/1 project-selection model on OR-Tools CP-SAT.
+
+The model is built so that later fairness constraints add naturally: a
+budget, spending floors and caps over any subset of projects, sets of which
+at most one may be funded, sets funded together or not at all. Everything is
+integral: callers scale money and scores to integers first.
+
+`solve` returns a proven optimum or raises; the search runs on one worker
+with a fixed seed so that it behaves the same on every machine, and callers
+that need one particular optimum among several fix it lexicographically
+(see `lexicographic_optimum`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+
+class SolverError(RuntimeError):
+    pass
+
+
+@dataclass
+class SelectionModel:
+    weights: Mapping[str, int]
+    """Objective weight of each project (its total support)."""
+    costs: Mapping[str, int]
+    budget: int
+    at_most_one: list[frozenset[str]] = field(default_factory=list)
+    together: list[frozenset[str]] = field(default_factory=list)
+    spend_floors: list[tuple[frozenset[str], int]] = field(default_factory=list)
+    spend_caps: list[tuple[frozenset[str], int]] = field(default_factory=list)
+    time_limit_s: float = 60.0
+
+    def solve(
+        self, fixed: Mapping[str, bool] | None = None, min_weight: int | None = None
+    ) -> tuple[int, frozenset[str]] | None:
+        """Best total weight and the projects achieving it; None if infeasible."""
+        model = cp_model.CpModel()
+        x = {pid: model.new_bool_var(f"x_{i}") for i, pid in enumerate(self.weights)}
+        model.add(sum(self.costs[p] * x[p] for p in x) <= self.budget)
+        for group in self.at_most_one:
+            model.add_at_most_one(x[p] for p in group)
+        for group in self.together:
+            members = sorted(group)
+            for p in members[1:]:
+                model.add(x[p] == x[members[0]])
+        for group, floor in self.spend_floors:
+            model.add(sum(self.costs[p] * x[p] for p in group) >= floor)
+        for group, cap in self.spend_caps:
+            model.add(sum(self.costs[p] * x[p] for p in group) <= cap)
+        for pid, value in (fixed or {}).items():
+            model.add(x[pid] == int(value))
+        objective = sum(self.weights[p] * x[p] for p in x)
+        if min_weight is not None:
+            model.add(objective >= min_weight)
+        model.maximize(objective)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 0
+        solver.parameters.max_time_in_seconds = self.time_limit_s
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE:
+            return None
+        if status != cp_model.OPTIMAL:
+            raise SolverError(
+                f"CP-SAT stopped without proving optimality ({solver.status_name(status)})"
+            )
+        chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
+        return round(solver.objective_value), chosen
+
+    def lexicographic_optimum(self, preference: Sequence[str]) -> tuple[int, frozenset[str], int]:
+        """The optimum that funds the most preferred projects: (weight, projects, solves).
+
+        Among all optimal selections, take the one that funds preference[0] if
+        any does, then preference[1] if any such does, and so on.
+        """
+        first = self.solve()
+        if first is None:
+            raise SolverError("no selection satisfies the constraints")
+        best, incumbent = first
+        fixed: dict[str, bool] = {}
+        solves = 1
+        for pid in preference:
+            if pid not in incumbent:
+                solves += 1
+                found = self.solve({**fixed, pid: True}, min_weight=best)
+                if found is not None:
+                    incumbent = found[1]
+            fixed[pid] = pid in incumbent
+        return best, incumbent, solves
