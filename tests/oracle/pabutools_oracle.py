@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import floor
 from pathlib import Path
 
 from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
@@ -13,12 +14,14 @@ from pbengine.formats.pabulib import read_file
 
 
 def pabutools_selection(
-    path: Path, rule: str, utility: str = "cost", add1: bool = False
+    path: Path, rule: str, utility: str = "cost", add1: bool = False, *, multiprofile: bool = True
 ) -> set[str]:
+    """pabutools' outcome. `multiprofile` collapses identical ballots first (much faster);
+    without it pabutools runs on the profile `parse_pabulib` returns, as most users call it."""
     ranks = DEFAULT.ranks(read_file(path))
     tie = TieBreakingRule(lambda _instance, _profile, project: ranks[project.name])
     instance, profile = parse_pabulib(str(path))
-    voters = profile.as_multiprofile()
+    voters = profile.as_multiprofile() if multiprofile else profile
     if rule == "mes":
         sat = Cost_Sat if utility == "cost" else Cardinality_Sat
         result = method_of_equal_shares(
@@ -33,3 +36,29 @@ def pabutools_selection(
     else:
         raise ValueError(rule)
     return {project.name for project in result}
+
+
+def pabutools_add1_deployed(path: Path, *, multiprofile: bool = True) -> set[str]:
+    """The deployed add1 (`equalshares/add1`) computed with pabutools' plain MES.
+
+    pabutools has no such option, so it is driven here: MES with a total budget of
+    b * n for b = floor(B/n), floor(B/n) + 1, ... until the outcome costs more than B;
+    the last outcome that fit is returned. One full MES run per currency unit.
+    """
+    ranks = DEFAULT.ranks(read_file(path))
+    tie = TieBreakingRule(lambda _instance, _profile, project: ranks[project.name])
+    instance, profile = parse_pabulib(str(path))
+    voters = profile.as_multiprofile() if multiprofile else profile
+    budget, n = instance.budget_limit, profile.num_ballots()
+    supported = {p for p in instance if p.cost > 0 and profile.approval_score(p) > 0}
+    per_voter = floor(budget / n)
+    best: set[str] = set()
+    while True:
+        instance.budget_limit = per_voter * n
+        result = method_of_equal_shares(instance, voters, sat_class=Cost_Sat, tie_breaking=tie)
+        if sum(p.cost for p in result) > budget:
+            return best
+        best = {p.name for p in result}
+        if supported <= set(result):  # everything is funded: raising changes nothing
+            return best
+        per_voter += 1

@@ -112,20 +112,31 @@ class Run:
 
 
 class _Horizon:
-    """Collects sign tests of affine functions of the per-voter budget."""
+    """Collects sign tests of affine functions of the per-voter budget.
 
-    __slots__ = ("delta",)
+    Keeps the smallest raise t > 0 (or t = 0 for a test that is zero now) at
+    which some tested function could change sign, as the fraction num/den.
+    """
+
+    __slots__ = ("den", "num")
 
     def __init__(self) -> None:
-        self.delta: Fraction | None = None
+        self.num, self.den = -1, 1  # num < 0: no limit yet
 
     def test(self, value: int, slope: int) -> None:
         # value + slope * t keeps its sign for 0 <= t < -value/slope.
-        if slope == 0 or ((value > 0) == (slope > 0) and value != 0):
+        if slope == 0:
             return
-        candidate = Fraction(-value, slope) if value else Fraction(0)
-        if self.delta is None or candidate < self.delta:
-            self.delta = candidate
+        if slope < 0:
+            value, slope = -value, -slope
+        if value > 0:
+            return
+        if self.num < 0 or -value * self.den < self.num * slope:
+            self.num, self.den = -value, slope
+
+    @property
+    def delta(self) -> Fraction | None:
+        return None if self.num < 0 else Fraction(self.num, self.den)
 
 
 Rate = tuple[int, int, int]
@@ -200,17 +211,21 @@ class _State:
         self.dropped: list[Dropped] = []
 
     def choose(self) -> tuple[int, Rate, tuple[int, int, int, int]] | None:
-        """The best candidate this round, dropping the unaffordable ones met on the way."""
+        """The best candidate this round, dropping the unaffordable ones met on the way.
+
+        Candidates are visited cheapest bound first, ordered by a float only
+        for speed: whether a candidate is skipped is decided by the exact
+        comparison of its bound with the best rate found, in any order.
+        """
         bound, ranks, horizon = self.bound, self.ranks, self.horizon
-        order = sorted(bound, key=lambda i: (Fraction(bound[i][0], bound[i][2]), ranks[i]))
+        order = sorted(bound, key=lambda i: (bound[i][0] / bound[i][2], ranks[i]))
         best: tuple[int, Rate, tuple[int, int, int, int]] | None = None
         visited: list[tuple[int, Rate]] = []
-        for pos, c in enumerate(order):
+        skipped: list[int] = []
+        for c in order:
             if best is not None and _beats(best[1], ranks[best[0]], bound[c], ranks[c]):
-                if horizon is not None:
-                    for rest in order[pos:]:
-                        _compare(horizon, bound[rest], best[1])
-                break
+                skipped.append(c)
+                continue
             cost_d = self.profile.costs[c] * self.denom
             if horizon is not None:
                 horizon.test(self.total_v[c] - cost_d, self.total_s[c])
@@ -227,6 +242,9 @@ class _State:
             if best is None or _beats(rate, ranks[c], best[1], ranks[best[0]]):
                 best = (c, rate, split)
         if best is not None and horizon is not None:
+            # Beaten by an earlier best means beaten by the final one: the order is total.
+            for c in skipped:
+                _compare(horizon, bound[c], best[1])
             for c, rate in visited:
                 if c != best[0]:
                     _compare(horizon, rate, best[1])
@@ -272,8 +290,7 @@ class _State:
                 self.value.append(self.value[k] - rho_v)
                 self.slope.append(self.slope[k] - rho_s)
         self.held[best] = {}
-        for g in self.supporters_of[best]:
-            self._move(g, new_class[self.group_class[g]])
+        self._move_supporters(best, new_class)
 
     def _rescale(self, factor: int) -> None:
         """Multiply the common denominator so that money minus the new payment stays integral."""
@@ -283,24 +300,30 @@ class _State:
         self.total_v = [v * factor for v in self.total_v]
         self.total_s = [s * factor for s in self.total_s]
 
-    def _move(self, group: int, new: int) -> None:
-        """Move a group of voters to a new money class, keeping every live project's tallies."""
-        old = self.group_class[group]
-        self.group_class[group] = new
-        weight, approved = self.profile.groups[group]
-        dv = (self.value[new] - self.value[old]) * weight
-        ds = (self.slope[new] - self.slope[old]) * weight
-        for c in approved:
-            if self.alive[c]:
-                held = self.held[c]
-                left = held[old] - weight
-                if left:
-                    held[old] = left
-                else:
-                    del held[old]
-                held[new] = held.get(new, 0) + weight
-                self.total_v[c] += dv
-                self.total_s[c] += ds
+    def _move_supporters(self, funded: int, new_class: dict[int, int]) -> None:
+        """Move the funded project's supporters to their new money classes, keeping
+        every live project's class weights and money totals. The hot loop of MES."""
+        value, slope, alive, held_by = self.value, self.slope, self.alive, self.held
+        total_v, total_s, group_class = self.total_v, self.total_s, self.group_class
+        groups = self.profile.groups
+        for g in self.supporters_of[funded]:
+            old = group_class[g]
+            new = new_class[old]
+            group_class[g] = new
+            weight, approved = groups[g]
+            dv = (value[new] - value[old]) * weight
+            ds = (slope[new] - slope[old]) * weight
+            for c in approved:
+                if alive[c]:
+                    held = held_by[c]
+                    left = held[old] - weight
+                    if left:
+                        held[old] = left
+                    else:
+                        del held[old]
+                    held[new] = held.get(new, 0) + weight
+                    total_v[c] += dv
+                    total_s[c] += ds
 
 
 def _beats(q: Rate, rank_q: int, r: Rate, rank_r: int) -> bool:
