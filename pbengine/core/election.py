@@ -54,6 +54,14 @@ class Project:
         return self.attributes.get("district") or None
 
     @property
+    def latitude(self) -> Fraction | None:
+        return _coordinate(self.attributes.get("latitude", ""))
+
+    @property
+    def longitude(self) -> Fraction | None:
+        return _coordinate(self.attributes.get("longitude", ""))
+
+    @property
     def withdrawn(self) -> bool:
         return self.cost == WITHDRAWN_COST
 
@@ -115,3 +123,10 @@ class Election:
 
 def _split_list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _coordinate(raw: str) -> Fraction | None:
+    try:
+        return Fraction(raw.strip())
+    except ValueError:
+        return None  # absent, 'none', or several points in one cell: no single location

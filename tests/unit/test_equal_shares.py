@@ -113,3 +113,16 @@ def test_horizon_skipping_equals_stepping_on_assen() -> None:
     ranks = tuple(DEFAULT.ranks(election)[pid] for pid in profile.project_ids)
     expected = [profile.project_ids[i] for i in stepwise_add1(profile, ranks)]
     assert list(allocate(election, "equalshares/add1").selected) == expected
+
+
+def test_comparison_switches_to_greedy_when_more_voters_prefer_it() -> None:
+    # add1 keeps {a} (at 10 per voter it would fund a, b and c for 60 > 40);
+    # greedy funds a and b, which v0..v3 prefer; v4, v5 get nothing either way.
+    election = approval(40, {"a": 20, "b": 20, "c": 20}, ["ab"] * 4 + ["c"] * 2)
+    assert allocate(election, "equalshares/add1").selected == ("a",)
+    outcome = allocate(election, "equalshares/add1-comparison")
+    assert outcome.selected == ("a", "b")
+    assert outcome.notes[-1] == (
+        "comparison: 0 voters prefer the MES outcome, 4 the greedy one: greedy replaces MES"
+    )
+    assert outcome.decision("b").explanation.startswith("funded: 4 votes")

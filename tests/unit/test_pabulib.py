@@ -66,6 +66,24 @@ def test_round_trip_of_generated_elections(election) -> None:  # type: ignore[no
     assert read_text(write_text(election)) == election
 
 
+def test_project_model_reads_typed_attributes() -> None:
+    text = (
+        "META\nkey;value\nbudget;10\nPROJECTS\n"
+        "project_id;cost;name;category;beneficiaries;district;latitude;longitude\n"
+        "a;5;Park;green,sport;children,seniors;Ochota;52.2199;20.9840\n"
+        "b;5;Bench;;;;none;\n"
+    )
+    a, b = read_text(text).projects
+    assert (a.name, a.categories, a.targets, a.district) == (
+        "Park",
+        ("green", "sport"),
+        ("children", "seniors"),
+        "Ochota",
+    )
+    assert (a.latitude, a.longitude) == (Fraction("52.2199"), Fraction("20.9840"))
+    assert (b.categories, b.district, b.latitude, b.longitude) == ((), None, None, None)
+
+
 def test_points_and_ordinal_orders_survive() -> None:
     text = (
         "META\nkey;value\nbudget;10\nvote_type;cumulative\nPROJECTS\nproject_id;cost\na;5\nb;5\n"

@@ -214,18 +214,15 @@ def _compare_with_greedy(election: Election, mes_outcome: Outcome) -> Outcome:
         f"comparison: {prefer_mes:,} voters prefer the MES outcome, "
         f"{prefer_greedy:,} the greedy one"
     )
-    if prefer_greedy > prefer_mes:
-        return Outcome(
-            mes_outcome.rule,
-            mes_outcome.budget,
-            greedy_outcome.selected,
-            greedy_outcome.decisions,
-            (*mes_outcome.notes, f"{verdict}: greedy replaces MES"),
-        )
+    greedy_wins = prefer_greedy > prefer_mes
+    winner = greedy_outcome if greedy_wins else mes_outcome
     return Outcome(
         mes_outcome.rule,
         mes_outcome.budget,
-        mes_outcome.selected,
-        mes_outcome.decisions,
-        (*mes_outcome.notes, f"{verdict}: MES stands"),
+        winner.selected,
+        winner.decisions,
+        (
+            *mes_outcome.notes,
+            f"{verdict}: {'greedy replaces MES' if greedy_wins else 'MES stands'}",
+        ),
     )

@@ -55,20 +55,19 @@ def greedy(
     ranks = tie_breaking.ranks(election)
     order = sorted(election.projects, key=lambda p: (-scores[p.id], ranks[p.id]))
     position = {p.id: i + 1 for i, p in enumerate(order)}
-    costs = election.costs()
     remaining = election.budget
     spent_in: dict[str, Fraction] = {}
     selected: list[str] = []
     reasons: dict[str, str] = {}
     stopped_at: str | None = None
 
-    def fund(pid: str, why: str) -> None:
+    def fund(project: Project, why: str) -> None:
         nonlocal remaining
-        reasons[pid] = why
-        selected.append(pid)
-        remaining -= costs[pid]
-        for category in election.project(pid).categories:
-            spent_in[category] = spent_in.get(category, Fraction(0)) + costs[pid]
+        reasons[project.id] = why
+        selected.append(project.id)
+        remaining -= project.cost
+        for category in project.categories:
+            spent_in[category] = spent_in.get(category, Fraction(0)) + project.cost
 
     for project in order:
         pid, cost, score = project.id, project.cost, scores[project.id]
@@ -81,7 +80,7 @@ def greedy(
             if policy.reserve_share is not None and remaining >= policy.reserve_share * cost:
                 share = _percent(policy.reserve_share)
                 fund(
-                    pid,
+                    project,
                     f"funded from reserves: {standing}; {readable(remaining)} left covers "
                     f"at least {share} of its cost, {readable(cost)}",
                 )
@@ -102,7 +101,9 @@ def greedy(
                 f"costs {readable(cost)} ({standing})"
             )
         else:
-            fund(pid, f"funded: {standing}; costs {readable(cost)} of {readable(remaining)} left")
+            fund(
+                project, f"funded: {standing}; costs {readable(cost)} of {readable(remaining)} left"
+            )
 
     if policy.leftover_pass and policy.category_caps:
         for project in order:
@@ -111,7 +112,7 @@ def greedy(
                 continue
             if _funded_alternative(pid, selected, policy.exclusive_sets) is None:
                 fund(
-                    pid,
+                    project,
                     f"funded from the leftover budget: {reasons[pid].removeprefix('not funded: ')}",
                 )
     return assemble(election, rule, selected, reasons)
