@@ -105,10 +105,7 @@ def _load(path: str) -> Any:
 
 def _allocate(args: argparse.Namespace) -> int:
     election = _load(args.file)
-    rule = args.rule or election.rule
-    if not rule:
-        raise UsageError(f"{args.file}: the file declares no rule; pass --rule")
-    outcome = allocate(election, rule, _options(args))
+    outcome = allocate(election, args.rule, _options(args))
     costs = election.costs()
     if args.json:
         json.dump(outcome_json(outcome, costs), sys.stdout, ensure_ascii=False)

@@ -1,9 +1,7 @@
 """Check a rule against what a city actually funded (the `selected` column).
 
 A file is *skipped* when its declared rule is not one we can run
-deterministically, or when it has no `selected` column. Poznań's
-`greedy-custom` is recognised from its comment; other `greedy-custom` files
-stay skipped with the reason.
+deterministically (see `declared_rule`), or when it has no `selected` column.
 
 What the city funded *by the rule* is `selected` 1. The value 2 means
 different things in different cities: in Poznań it is the rule's own reserve
@@ -17,9 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pbengine.core.election import Election
-from pbengine.core.rules import RULES, RuleOptions, allocate
-
-_POZNAN_MARK = "at least 80% of that project"
+from pbengine.core.rules import RuleOptions, UnknownRuleError, allocate, declared_rule
 
 
 @dataclass(frozen=True)
@@ -33,17 +29,6 @@ class Verdict:
     """Funded by us, not by the city."""
 
 
-def resolve_rule(election: Election) -> tuple[str | None, str]:
-    declared = election.rule
-    if declared == "greedy-custom":
-        if _POZNAN_MARK in election.meta.get("comment", ""):
-            return "greedy-reserve", ""
-        return None, "greedy-custom whose comment does not describe a rule we can run"
-    if declared in RULES:
-        return declared, ""
-    return None, f"declared rule {declared or '(none)'!r} is not deterministic or not known"
-
-
 def city_funded(election: Election, rule: str) -> set[str] | None:
     if not any("selected" in p.attributes for p in election.projects):
         return None
@@ -52,9 +37,10 @@ def city_funded(election: Election, rule: str) -> set[str] | None:
 
 
 def verify(election: Election, options: RuleOptions | None = None) -> Verdict:
-    rule, why = resolve_rule(election)
-    if rule is None:
-        return Verdict("skipped", None, why)
+    try:
+        rule = declared_rule(election)
+    except UnknownRuleError as exc:
+        return Verdict("skipped", None, str(exc))
     funded = city_funded(election, rule)
     if funded is None:
         return Verdict("skipped", rule, "no selected column")

@@ -54,6 +54,13 @@ def test_allocate_with_another_rule_and_text_output(capsys: pytest.CaptureFixtur
     assert "+ 3: funded: 43 votes, 1st highest" in out
 
 
+def test_allocate_resolves_poznan_greedy_custom(capsys: pytest.CaptureFixture[str]) -> None:
+    path = FIXTURES / "Poland_Poznan_2024_6_-_Ogrody_Solacz_Winiary_Wola__small.pb"
+    code, out, _ = run_cli(capsys, "allocate", str(path), "--json")
+    assert code == 0
+    assert json.loads(out)["rule"] == "greedy-reserve"
+
+
 def test_allocate_bundled_demo(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "allocate", "demo")
     assert code == 0

@@ -135,10 +135,34 @@ _RULES += [
 RULES: dict[str, Rule] = {rule.name: rule for rule in _RULES}
 
 
+# Poznań's files describe their greedy-custom rule in the comment in these words.
+_POZNAN_MARK = "at least 80% of that project"
+
+
+def declared_rule(election: Election) -> str:
+    """The rule to run for an election's declared META `rule`.
+
+    pabulib's `greedy-custom` means "explained in the comment": Poznań's
+    comment describes the 80% reserve rule, which runs as `greedy-reserve`.
+    Raises UnknownRuleError, saying why, when the declared rule cannot be run.
+    """
+    declared = election.rule
+    if declared == "greedy-custom":
+        if _POZNAN_MARK in election.meta.get("comment", ""):
+            return "greedy-reserve"
+        raise UnknownRuleError("greedy-custom whose comment does not describe a rule we can run")
+    if declared not in RULES:
+        raise UnknownRuleError(
+            f"declared rule {declared or '(none)'!r} is not deterministic or not known"
+        )
+    return declared
+
+
 def allocate(
     election: Election, rule: str | None = None, options: RuleOptions | None = None
 ) -> Outcome:
-    name = rule or election.rule
+    """Run `rule`, or by default the rule the election declares."""
+    name = rule or declared_rule(election)
     if name not in RULES:
         known = ", ".join(sorted(RULES))
         raise UnknownRuleError(f"unknown rule {name!r}; known rules: {known}")

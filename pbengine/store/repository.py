@@ -1,0 +1,173 @@
+"""Rounds in the database, mapped to and from the core's Election and Outcome."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
+from pbengine.core.money import parse_amount, plain
+from pbengine.core.outcome import Decision, Outcome
+from pbengine.store.tables import AllocationRow, BallotRow, ProjectRow, RoundRow
+
+
+class RoundNotFoundError(LookupError):
+    pass
+
+
+class RoundRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, election: Election, *, council: str, title: str, phase: str) -> int:
+        """Store an election as a round; returns its id. Nothing is committed here."""
+        row = RoundRow(
+            council=council,
+            title=title,
+            phase=phase,
+            budget=plain(election.budget),
+            vote_type=election.vote_type.value,
+            rule=election.rule,
+            limits_json=json.dumps(_limits_to_json(election.limits)),
+            score_threshold=None
+            if election.score_threshold is None
+            else plain(election.score_threshold),
+            meta_json=json.dumps(dict(election.meta), ensure_ascii=False),
+            exclusive_json=json.dumps([sorted(group) for group in election.exclusive_sets]),
+        )
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        round_id = row.id
+        if election.projects:
+            self.session.execute(
+                insert(ProjectRow),
+                [
+                    {
+                        "round_id": round_id,
+                        "position": i,
+                        "project_key": p.id,
+                        "cost": plain(p.cost),
+                        "attributes_json": json.dumps(dict(p.attributes), ensure_ascii=False),
+                    }
+                    for i, p in enumerate(election.projects)
+                ],
+            )
+        if election.ballots:
+            self.session.execute(
+                insert(BallotRow),
+                [_ballot_row(round_id, i, b) for i, b in enumerate(election.ballots)],
+            )
+        return round_id
+
+    def round(self, round_id: int) -> RoundRow:
+        row = self.session.get(RoundRow, round_id)
+        if row is None:
+            raise RoundNotFoundError(round_id)
+        return row
+
+    def election(self, round_id: int) -> Election:
+        """The round's election, exactly as it was stored."""
+        row = self.round(round_id)
+        projects = self.session.exec(
+            select(ProjectRow)
+            .where(ProjectRow.round_id == round_id)
+            .order_by(col(ProjectRow.position))
+        ).all()
+        ballots = self.session.exec(
+            select(BallotRow)
+            .where(BallotRow.round_id == round_id)
+            .order_by(col(BallotRow.position))
+        ).all()
+        return Election(
+            budget=parse_amount(row.budget),
+            vote_type=VoteType(row.vote_type),
+            projects=tuple(
+                Project(p.project_key, parse_amount(p.cost), json.loads(p.attributes_json))
+                for p in projects
+            ),
+            ballots=tuple(_ballot(b) for b in ballots),
+            rule=row.rule,
+            limits=_limits_from_json(json.loads(row.limits_json)),
+            score_threshold=None
+            if row.score_threshold is None
+            else parse_amount(row.score_threshold),
+            meta=json.loads(row.meta_json),
+            exclusive_sets=tuple(frozenset(group) for group in json.loads(row.exclusive_json)),
+        )
+
+    def save_outcome(self, round_id: int, outcome: Outcome) -> None:
+        self.session.add(
+            AllocationRow(
+                round_id=round_id,
+                rule=outcome.rule,
+                selected_json=json.dumps(list(outcome.selected)),
+                decisions_json=json.dumps(
+                    [asdict(d) for d in outcome.decisions], ensure_ascii=False
+                ),
+                notes_json=json.dumps(list(outcome.notes), ensure_ascii=False),
+            )
+        )
+
+    def latest_outcome(self, round_id: int) -> Outcome | None:
+        row = self.session.exec(
+            select(AllocationRow)
+            .where(AllocationRow.round_id == round_id)
+            .order_by(col(AllocationRow.id).desc())
+        ).first()
+        if row is None:
+            return None
+        return Outcome(
+            rule=row.rule,
+            budget=parse_amount(self.round(round_id).budget),
+            selected=tuple(json.loads(row.selected_json)),
+            decisions=tuple(Decision(**d) for d in json.loads(row.decisions_json)),
+            notes=tuple(json.loads(row.notes_json)),
+        )
+
+
+def _ballot_row(round_id: int, position: int, ballot: Ballot) -> dict[str, Any]:
+    return {
+        "round_id": round_id,
+        "position": position,
+        "voter_key": ballot.voter_id,
+        "projects_json": json.dumps(list(ballot.projects), ensure_ascii=False),
+        "points_json": None
+        if ballot.points is None
+        else json.dumps([plain(p) for p in ballot.points]),
+        "attributes_json": json.dumps(dict(ballot.attributes), ensure_ascii=False),
+        "channel": "import",
+    }
+
+
+def _ballot(row: BallotRow) -> Ballot:
+    points = (
+        None
+        if row.points_json is None
+        else tuple(parse_amount(p) for p in json.loads(row.points_json))
+    )
+    return Ballot(
+        row.voter_key, tuple(json.loads(row.projects_json)), points, json.loads(row.attributes_json)
+    )
+
+
+def _limits_to_json(limits: BallotLimits) -> dict[str, int | str]:
+    out: dict[str, int | str] = {}
+    for key, value in asdict(limits).items():
+        if isinstance(value, Fraction):
+            out[key] = plain(value)
+        elif value is not None:
+            out[key] = value
+    return out
+
+
+def _limits_from_json(data: dict[str, int | str]) -> BallotLimits:
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        values[key] = value if isinstance(value, int) else parse_amount(value)
+    return BallotLimits(**values)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, select
+
+from pbengine.core.election import Ballot
+from pbengine.core.rules import allocate
+from pbengine.formats.pabulib import read_file
+from pbengine.store.database import upgrade
+from pbengine.store.repository import RoundNotFoundError, RoundRepository
+from pbengine.store.tables import RoundRow
+from tests.conftest import FIXTURES, shared_elections
+
+
+def store(engine: Engine, path: Path) -> int:
+    with Session(engine) as session:
+        round_id = RoundRepository(session).add(read_file(path), council="test", title=path.stem, phase="closed")
+        session.commit()
+    return round_id
+
+
+def test_migrations_match_the_tables(engine: Engine) -> None:
+    upgrade(engine)  # a second upgrade is a no-op
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.pb")), ids=lambda p: p.name)
+def test_election_comes_back_identical(engine: Engine, path: Path) -> None:
+    original = read_file(path)
+    round_id = store(engine, path)
+    with Session(engine) as session:
+        again = RoundRepository(session).election(round_id)
+    assert again == original
+    assert allocate(again) == allocate(original)
+
+
+def test_outcome_round_trips(engine: Engine) -> None:
+    path = FIXTURES / "Netherlands_Assen_2024.pb"
+    round_id = store(engine, path)
+    outcome = allocate(read_file(path))
+    with Session(engine) as session:
+        repo = RoundRepository(session)
+        assert repo.latest_outcome(round_id) is None
+        repo.save_outcome(round_id, outcome)
+        session.commit()
+    with Session(engine) as session:
+        assert RoundRepository(session).latest_outcome(round_id) == outcome
+
+
+def test_one_ballot_per_voter_is_enforced_by_the_database(engine: Engine) -> None:
+    election = read_file(FIXTURES / "Netherlands_Assen_2024.pb")
+    twice = replace(election, ballots=(*election.ballots, Ballot(election.ballots[0].voter_id, ("3",))))
+    with Session(engine) as session:
+        before = session.exec(select(func.count()).select_from(RoundRow)).one()
+        with pytest.raises(IntegrityError):
+            RoundRepository(session).add(twice, council="test", title="dup", phase="closed")
+        session.rollback()
+        # nothing half-stored: the round row went with its ballots
+        assert session.exec(select(func.count()).select_from(RoundRow)).one() == before
+
+
+def test_unknown_round(engine: Engine) -> None:
+    with Session(engine) as session, pytest.raises(RoundNotFoundError):
+        RoundRepository(session).election(987654)
+
+
+def test_wieliczka_through_the_database_funds_what_the_city_funded(engine: Engine) -> None:
+    path = shared_elections() / "Poland_Wieliczka_2023_Green_Budget.pb"
+    round_id = store(engine, path)
+    with Session(engine) as session:
+        election = RoundRepository(session).election(round_id)
+    funded = {p.id for p in election.projects if p.attributes["selected"] == "1"}
+    assert set(allocate(election).selected) == funded
