@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 
 from pbengine.store.database import make_engine, upgrade
 
-ADMIN_URL = os.environ.get("PBENGINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "PBENGINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,9 @@ from tests.conftest import FIXTURES, shared_elections
 
 def store(engine: Engine, path: Path) -> int:
     with Session(engine) as session:
-        round_id = RoundRepository(session).add(read_file(path), council="test", title=path.stem, phase="closed")
+        round_id = RoundRepository(session).add(
+            read_file(path), council="test", title=path.stem, phase="closed"
+        )
         session.commit()
     return round_id
 
@@ -58,7 +60,9 @@ def test_outcome_round_trips(engine: Engine) -> None:
 
 def test_one_ballot_per_voter_is_enforced_by_the_database(engine: Engine) -> None:
     election = read_file(FIXTURES / "Netherlands_Assen_2024.pb")
-    twice = replace(election, ballots=(*election.ballots, Ballot(election.ballots[0].voter_id, ("3",))))
+    twice = replace(
+        election, ballots=(*election.ballots, Ballot(election.ballots[0].voter_id, ("3",)))
+    )
     with Session(engine) as session:
         before = session.exec(select(func.count()).select_from(RoundRow)).one()
         with pytest.raises(IntegrityError):

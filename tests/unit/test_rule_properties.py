@@ -94,8 +94,8 @@ def test_mes_outcome_is_priceable(election: Election, utility: str) -> None:
             )
 
 
-@settings(max_examples=150, deadline=None)
-@given(approval_elections(max_projects=5, max_voters=8), st.sampled_from(["cost", "cardinality"]))
+@settings(max_examples=400, deadline=None)
+@given(approval_elections(max_projects=6, max_voters=10), st.sampled_from(["cost", "cardinality"]))
 def test_add1_horizon_skipping_equals_one_unit_steps(election: Election, utility: str) -> None:
     profile = Profile.of(election)
     ranks = tuple(DEFAULT.ranks(election)[pid] for pid in profile.project_ids)

@@ -74,6 +74,10 @@ class Profile:
             supporters=tuple(supporters),
         )
 
+    def candidates(self) -> set[int]:
+        """Projects MES can fund: they cost something and someone approves them."""
+        return {i for i, cost in enumerate(self.costs) if cost > 0 and self.supporters[i] > 0}
+
     def money(self, amount: Fraction) -> Fraction:
         """An amount in internal units, back in currency."""
         return amount / self.scale
@@ -124,15 +128,15 @@ class _Horizon:
         self.num, self.den = -1, 1  # num < 0: no limit yet
 
     def test(self, value: int, slope: int) -> None:
-        # value + slope * t keeps its sign for 0 <= t < -value/slope.
-        if slope == 0:
+        # Every test is oriented so that value >= 0 is the branch the run took.
+        # value + slope * t stays >= 0 for all t >= 0 when both are >= 0; a
+        # negative one stays negative while slope <= 0. Otherwise the branch
+        # can change from t = -value/slope on (t = 0 when it falls from zero).
+        if (value >= 0 and slope >= 0) or (value < 0 and slope <= 0):
             return
-        if slope < 0:
-            value, slope = -value, -slope
-        if value > 0:
-            return
-        if self.num < 0 or -value * self.den < self.num * slope:
-            self.num, self.den = -value, slope
+        num, den = (-value, slope) if slope > 0 else (value, -slope)
+        if self.num < 0 or num * self.den < self.num * den:
+            self.num, self.den = num, den
 
     @property
     def delta(self) -> Fraction | None:
@@ -283,7 +287,11 @@ class _State:
         self._rescale(rich)
         new_class: dict[int, int] = {}
         for k in self.held[best]:
-            if self.value[k] <= rho_v:
+            # Poor supporters (less than rho, the same test as in _equal_payment) pay all
+            # they have, whatever the budget in this piece. A supporter holding exactly
+            # rho pays rho and keeps money - rho, which grows again if the budget does.
+            poor = self.value[k] < rho_v
+            if poor or (self.value[k] == rho_v and self.slope[k] == rho_s):
                 new_class[k] = self.ZERO
             else:
                 new_class[k] = len(self.value)

@@ -87,10 +87,14 @@ def _add1(
     profile: Profile, free: list[int], mes: Callable[[Fraction], Run]
 ) -> tuple[Run, list[str]]:
     start = Fraction(floor(Fraction(profile.budget, profile.voters * profile.scale)))
+    candidates = profile.candidates()
     best = mes(start)
     runs = 1
     stop = "the outcome can no longer change"
     while best.horizon is not None:
+        if set(best.selected) == candidates:
+            stop = "every project with supporters is funded"
+            break
         nxt = mes(max(best.per_voter + 1, Fraction(ceil(best.horizon))))
         runs += 1
         spent = _cost(profile, free, nxt)
