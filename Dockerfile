@@ -5,6 +5,9 @@ COPY pbengine ./pbengine
 COPY rules ./rules
 COPY migrations ./migrations
 RUN pip install --no-cache-dir .
-# Until the round server lands (issue 3), the container allocates the bundled demo election.
+ENV PBENGINE_MIGRATIONS=/app/migrations \
+    PBENGINE_DATABASE_URL=sqlite:////data/pbengine.sqlite3
+VOLUME /data
+EXPOSE 8000
 ENTRYPOINT ["pbengine"]
-CMD ["allocate", "demo"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000", "--demo"]

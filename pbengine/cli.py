@@ -66,6 +66,25 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.set_defaults(handler=_list_rules)
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(required=True, metavar="ACTION")
+    create = token_commands.add_parser(
+        "create", help="create a token and print it (shown only once)"
+    )
+    create.add_argument("--role", required=True, choices=("council", "auditor"))
+    create.add_argument("--council", required=True, help="the council the token belongs to")
+    create.set_defaults(handler=_create_token)
+
+    serve = commands.add_parser(
+        "serve", help="run the HTTP API (PBENGINE_DATABASE_URL, default SQLite)"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo round, allocated and published"
+    )
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -223,6 +242,42 @@ def _list_rules(args: argparse.Namespace) -> int:
     del args
     for rule in RULES.values():
         print(f"{rule.name:32} {rule.summary}")
+    return 0
+
+
+def _create_token(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from pbengine.store.database import make_engine, upgrade
+    from pbengine.store.tokens import create_token
+
+    engine = make_engine()
+    upgrade(engine)
+    with Session(engine) as session:
+        secret = create_token(session, role=args.role, council=args.council)
+        session.commit()
+    print(secret)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pbengine.api import create_app
+    from pbengine.demo_round import load_demo_round
+    from pbengine.store.database import database_url, make_engine
+
+    engine = make_engine()
+    try:
+        app = create_app(engine)
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
+    base = f"http://{args.host}:{args.port}"
+    print(f"pbengine {__version__} on {database_url()}; API docs at {base}/schema/swagger")
+    if args.demo:
+        round_id = load_demo_round(engine)
+        print(f"demo round {round_id}: results at {base}/api/v1/rounds/{round_id}/results")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -71,3 +71,15 @@ class AllocationRow(SQLModel, table=True):
     decisions_json: str
     notes_json: str = "[]"
     created_at: datetime = Field(default_factory=_now)
+
+
+class TokenRow(SQLModel, table=True):
+    """An API bearer token. Only its SHA-256 is stored; the token is shown once, at creation."""
+
+    __tablename__ = "token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    role: str
+    council: str
+    created_at: datetime = Field(default_factory=_now)

@@ -1,0 +1,50 @@
+"""The application factory: the one place where the API's parts are wired together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from pbengine import __version__
+from pbengine.api.errors import HANDLERS
+from pbengine.api.rounds import RoundController
+from pbengine.store.database import make_engine, upgrade
+
+# Real pabulib files reach 35 MB (Krakow 2024); anything much larger is refused with 413.
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+
+def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> Litestar:
+    """Build the app on `engine` (default: PBENGINE_DATABASE_URL), upgrading its schema first."""
+    engine = engine or make_engine()
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        raise RuntimeError(f"cannot bring the database schema up to date: {exc}") from exc
+
+    def provide_session() -> Iterator[Session]:
+        # Closing a session that was not committed rolls it back: a failed request stores nothing.
+        with Session(engine) as session:
+            yield session
+
+    limit = max_body or int(os.environ.get("PBENGINE_MAX_BODY", DEFAULT_MAX_BODY))
+    return Litestar(
+        route_handlers=[RoundController],
+        dependencies={"session": Provide(provide_session)},
+        exception_handlers=HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="pbengine",
+            version=__version__,
+            description="Participatory budgeting rounds: configure, vote, allocate, publish.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=limit,
+    )

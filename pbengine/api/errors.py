@@ -1,0 +1,49 @@
+"""One place where failures become HTTP responses: a JSON body naming the field and the problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from pbengine.formats.pabulib import PabulibError
+from pbengine.service.rounds import ServiceError
+
+
+def error_body(status: int, problem: str, field: str | None, **extra: Any) -> dict[str, Any]:
+    return {"status": status, "field": field, "problem": problem, **extra}
+
+
+def service_error(_: Request[Any, Any, Any], exc: ServiceError) -> Response[dict[str, Any]]:
+    return Response(error_body(exc.status, exc.problem, exc.field), status_code=exc.status)
+
+
+def pabulib_error(_: Request[Any, Any, Any], exc: PabulibError) -> Response[dict[str, Any]]:
+    return Response(error_body(422, exc.message, "body", line=exc.line), status_code=422)
+
+
+def validation_error(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    details = exc.extra if isinstance(exc.extra, list) else []
+    first = details[0] if details and isinstance(details[0], dict) else {}
+    field = first.get("key") or "body"
+    problem = first.get("message") or exc.detail
+    return Response(error_body(400, str(problem), str(field), details=details), status_code=400)
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    # Framework-level refusals (malformed JSON, body too large, unknown route) concern the
+    # request as a whole.
+    field = "body" if exc.status_code in (400, 413) else None
+    return Response(error_body(exc.status_code, exc.detail, field), status_code=exc.status_code)
+
+
+HANDLERS: ExceptionHandlersMap = {
+    ServiceError: service_error,
+    PabulibError: pabulib_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+}

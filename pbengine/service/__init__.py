@@ -1,0 +1,1 @@
+"""Use cases: what councils, residents and auditors do, independent of HTTP."""

@@ -1,0 +1,193 @@
+"""The round API over HTTP against the real app, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from pbengine.api import create_app
+from pbengine.formats.pabulib import read_file, read_text
+from pbengine.store.tables import RoundRow
+from pbengine.store.tokens import create_token
+from tests.conftest import FIXTURES, shared_elections
+
+ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
+
+Client = TestClient[Litestar]
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[Client]:
+    with TestClient(create_app(engine, max_body=2_000_000)) as test_client:
+        yield test_client
+
+
+def bearer(engine: Engine, role: str, council: str) -> dict[str, str]:
+    with Session(engine) as session:
+        secret = create_token(session, role=role, council=council)
+        session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def import_round(client: Client, headers: dict[str, str], path: Path = ASSEN) -> int:
+    response = client.post("/api/v1/rounds/import", content=path.read_bytes(), headers=headers)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def city_funded(path: Path) -> set[str]:
+    return {p.id for p in read_file(path).projects if p.attributes.get("selected") == "1"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Poland_Swiecie_2023.pb", "Poland_Wieliczka_2023_Green_Budget.pb"]
+)
+def test_imported_cities_allocate_to_what_they_funded(
+    client: Client, engine: Engine, name: str
+) -> None:
+    path = shared_elections() / name
+    staff = bearer(engine, "council", "city")
+    round_id = import_round(client, staff, path)
+    assert client.get(f"/api/v1/rounds/{round_id}").json()["phase"] == "closed"
+    result = client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff)
+    assert result.status_code == 200, result.text
+    assert set(result.json()["selected"]) == city_funded(path)
+    exported = client.get(f"/api/v1/rounds/{round_id}/export.pb", headers=staff)
+    assert read_text(exported.text) == read_file(path)
+
+
+def test_history_journey_council_auditor_public(client: Client, engine: Engine) -> None:
+    staff = bearer(engine, "council", "assen")
+    auditor = bearer(engine, "auditor", "assen")
+    round_id = import_round(client, staff)
+    assert (
+        client.get(f"/api/v1/rounds/{round_id}/results", headers=staff).status_code == 409
+    )  # not yet run
+    allocated = client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff).json()
+    assert allocated["phase"] == "allocated"
+    assert set(allocated["selected"]) == city_funded(ASSEN)
+    assert allocated["spend_by_district"] == {"(none)": allocated["total_cost"]}
+    assert all(p["explanation"] for p in allocated["projects"])
+    public = client.get(f"/api/v1/rounds/{round_id}/results")
+    assert public.status_code == 403
+    assert public.json()["field"] == "phase"
+    assert client.get(f"/api/v1/rounds/{round_id}/results", headers=auditor).status_code == 200
+    published = client.post(
+        f"/api/v1/rounds/{round_id}/phase", json={"phase": "published"}, headers=staff
+    )
+    assert published.status_code == 200
+    assert published.json()["phase"] == "published"
+    assert (
+        client.get(f"/api/v1/rounds/{round_id}/results").json()["selected"] == allocated["selected"]
+    )
+    # the record with its ballots: auditors and the council, not the public
+    assert client.get(f"/api/v1/rounds/{round_id}/export.pb", headers=auditor).status_code == 200
+    assert client.get(f"/api/v1/rounds/{round_id}/export.pb").status_code == 403
+
+
+def test_role_boundaries(client: Client, engine: Engine) -> None:
+    staff = bearer(engine, "council", "north")
+    other = bearer(engine, "council", "south")
+    auditor = bearer(engine, "auditor", "north")
+    round_id = import_round(client, staff)
+    assert client.post("/api/v1/rounds/import", content=ASSEN.read_bytes()).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/rounds/import", content=ASSEN.read_bytes(), headers=auditor
+        ).status_code
+        == 403
+    )
+    # another council's round does not exist as far as its staff can tell
+    refused = client.post(f"/api/v1/rounds/{round_id}/allocation", headers=other)
+    assert refused.status_code == 404
+    assert client.get(f"/api/v1/rounds/{round_id}/export.pb", headers=other).status_code == 404
+    assert client.post(f"/api/v1/rounds/{round_id}/allocation", headers=auditor).status_code == 403
+    bad = client.get(f"/api/v1/rounds/{round_id}/results", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+    assert bad.json()["field"] == "authorization"
+    basic = client.get(f"/api/v1/rounds/{round_id}/results", headers={"Authorization": "Basic abc"})
+    assert basic.status_code == 401
+
+
+def test_phase_rules(client: Client, engine: Engine) -> None:
+    staff = bearer(engine, "council", "c")
+    round_id = import_round(client, staff)
+
+    def move(phase: object) -> int:
+        return client.post(
+            f"/api/v1/rounds/{round_id}/phase", json={"phase": phase}, headers=staff
+        ).status_code
+
+    assert move("published") == 409  # nothing allocated yet
+    assert move("voting") == 409  # never backwards
+    assert move("allocated") == 409  # only by running the allocation
+    assert move("finished") == 409
+    assert client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff).status_code == 200
+    assert move("published") == 200
+    assert move("published") == 409  # nothing after published
+    assert client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff).status_code == 409
+
+
+def rounds_stored(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.exec(select(func.count()).select_from(RoundRow)).one())
+
+
+def test_bad_input_is_a_4xx_naming_the_problem_and_stores_nothing(
+    client: Client, engine: Engine
+) -> None:
+    staff = bearer(engine, "council", "c")
+    before = rounds_stored(engine)
+    malformed = client.post(
+        "/api/v1/rounds/import",
+        content=b"META\nkey;value\nbudget;lots\nPROJECTS\nproject_id;cost\n",
+        headers=staff,
+    )
+    assert malformed.status_code == 422
+    assert malformed.json() == {
+        "status": 422,
+        "field": "body",
+        "problem": "META budget 'lots' is not a number",
+        "line": 3,
+    }
+    latin = client.post(
+        "/api/v1/rounds/import", content="budget;Łódź".encode("utf-16"), headers=staff
+    )
+    assert latin.status_code == 422
+    duplicate = (
+        ASSEN.read_text(encoding="utf-8")
+        + ASSEN.read_text(encoding="utf-8").split("VOTES\n")[1].splitlines()[1]
+        + "\n"
+    )
+    dup = client.post("/api/v1/rounds/import", content=duplicate.encode(), headers=staff)
+    assert dup.status_code == 422
+    assert "two ballots" in dup.json()["problem"]
+    huge = client.post("/api/v1/rounds/import", content=b"x" * 3_000_000, headers=staff)
+    assert huge.status_code == 413
+    assert rounds_stored(engine) == before
+
+    round_id = import_round(client, staff)
+    url = f"/api/v1/rounds/{round_id}/phase"
+    assert client.post(url, content=b"{not json", headers=staff).json()["field"] == "body"
+    wrong_type = client.post(url, json={"phase": 7}, headers=staff)
+    assert wrong_type.status_code == 400
+    assert wrong_type.json()["field"] == "phase"
+    unknown_rule = client.post(
+        f"/api/v1/rounds/{round_id}/allocation", json={"rule": "dice"}, headers=staff
+    )
+    assert unknown_rule.status_code == 422
+    assert unknown_rule.json()["field"] == "rule"
+    assert client.get("/api/v1/rounds/424242").status_code == 404
+
+
+def test_openapi_schema_and_swagger(client: Client) -> None:
+    schema = client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/v1/rounds/import" in schema.json()["paths"]
+    assert client.get("/schema/swagger").status_code == 200
