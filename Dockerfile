@@ -4,7 +4,7 @@ COPY pyproject.toml README.md ./
 COPY pbengine ./pbengine
 COPY rules ./rules
 COPY migrations ./migrations
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . && mkdir -p /data
 ENV PBENGINE_MIGRATIONS=/app/migrations \
     PBENGINE_DATABASE_URL=sqlite:////data/pbengine.sqlite3
 VOLUME /data
