@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pbengine import __version__
+from pbengine.api.auth import principal_of
 from pbengine.api.errors import HANDLERS
 from pbengine.api.rounds import RoundController
 from pbengine.store.database import make_engine, upgrade
@@ -37,7 +38,10 @@ def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> 
     limit = max_body or int(os.environ.get("PBENGINE_MAX_BODY", DEFAULT_MAX_BODY))
     return Litestar(
         route_handlers=[RoundController],
-        dependencies={"session": Provide(provide_session)},
+        dependencies={
+            "session": Provide(provide_session),
+            "caller": Provide(principal_of, sync_to_thread=True),
+        },
         exception_handlers=HANDLERS,
         openapi_config=OpenAPIConfig(
             title="pbengine",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlmodel import Session
 
 from pbengine.service.rounds import PUBLIC, Principal, ServiceError
@@ -15,7 +16,7 @@ class UnauthorizedError(ServiceError):
     status = 401
 
 
-def principal_of(request: Request[Any, Any, Any], session: Session) -> Principal:
+def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> Principal:
     header = request.headers.get("authorization")
     if header is None:
         return PUBLIC

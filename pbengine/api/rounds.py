@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from anyio import to_thread
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, RawBody
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from pbengine.api.auth import principal_of
-from pbengine.service.rounds import InvalidError, RoundService
+from pbengine.service.rounds import InvalidError, Principal, RoundService
 from pbengine.store.tables import RoundRow
 
 
@@ -47,9 +46,9 @@ class AllocationIn(BaseModel):
     rule: str | None = Field(default=None, description="a rule name; default: the round's rule")
 
 
-AnyRequest = Request[Any, Any, Any]
-# The request's database session, provided by the app (see app.create_app).
+# Provided by the app for each request (see app.create_app).
 DbSession = NamedDependency[Session]
+Caller = NamedDependency[Principal]
 
 
 class RoundController(Controller):
@@ -63,14 +62,15 @@ class RoundController(Controller):
     )
     async def import_round(
         self,
-        request: AnyRequest,
         session: DbSession,
+        caller: Caller,
+        body: RawBody,
         title: FromQuery[str | None] = None,
     ) -> RoundOut:
-        text = _decode(await request.body())
+        text = _decode(body)
 
         def work() -> RoundOut:
-            row = RoundService(session).import_pb(principal_of(request, session), text, title)
+            row = RoundService(session).import_pb(caller, text, title)
             return RoundOut.of(row)
 
         return await to_thread.run_sync(work)
@@ -89,14 +89,14 @@ class RoundController(Controller):
     )
     def allocation(
         self,
-        request: AnyRequest,
         session: DbSession,
+        caller: Caller,
         round_id: FromPath[int],
         data: JSONBody[AllocationIn | None] = None,
     ) -> dict[str, Any]:
         service = RoundService(session)
-        service.allocate(principal_of(request, session), round_id, data.rule if data else None)
-        return service.results(principal_of(request, session), round_id)
+        service.allocate(caller, round_id, data.rule if data else None)
+        return service.results(caller, round_id)
 
     @post(
         "/{round_id:int}/phase",
@@ -106,21 +106,19 @@ class RoundController(Controller):
     )
     def phase(
         self,
-        request: AnyRequest,
         session: DbSession,
+        caller: Caller,
         round_id: FromPath[int],
         data: JSONBody[PhaseIn],
     ) -> RoundOut:
-        row = RoundService(session).change_phase(
-            principal_of(request, session), round_id, data.phase
-        )
+        row = RoundService(session).change_phase(caller, round_id, data.phase)
         return RoundOut.of(row)
 
     @get("/{round_id:int}/results", sync_to_thread=True, summary="Results (public once published)")
     def results(
-        self, request: AnyRequest, session: DbSession, round_id: FromPath[int]
+        self, session: DbSession, caller: Caller, round_id: FromPath[int]
     ) -> dict[str, Any]:
-        return RoundService(session).results(principal_of(request, session), round_id)
+        return RoundService(session).results(caller, round_id)
 
     @get(
         "/{round_id:int}/export.pb",
@@ -128,10 +126,8 @@ class RoundController(Controller):
         summary="The round as a pabulib file (council, auditor)",
         media_type="text/plain; charset=utf-8",
     )
-    def export(
-        self, request: AnyRequest, session: DbSession, round_id: FromPath[int]
-    ) -> Response[str]:
-        text = RoundService(session).export_pb(principal_of(request, session), round_id)
+    def export(self, session: DbSession, caller: Caller, round_id: FromPath[int]) -> Response[str]:
+        text = RoundService(session).export_pb(caller, round_id)
         return Response(text, media_type="text/plain; charset=utf-8")
 
 

@@ -90,10 +90,6 @@ class RoundService:
         except RoundNotFoundError:
             raise NotFoundError(f"no round {round_id}", "id") from None
 
-    def election(self, round_id: int) -> Election:
-        self.get(round_id)
-        return self.rounds.election(round_id)
-
     def allocate(self, principal: Principal, round_id: int, rule: str | None = None) -> Outcome:
         row = self._own_round(principal, round_id)
         if not can_allocate(Phase(row.phase)):
@@ -169,6 +165,7 @@ class RoundService:
 def results_report(election: Election, outcome: Outcome, row: RoundRow) -> dict[str, Any]:
     costs = election.costs()
     scores = project_scores(election)
+    names = {p.id: p.name for p in election.projects}
     funded = set(outcome.selected)
     by_district: dict[str, Fraction] = defaultdict(Fraction)
     by_category: dict[str, Fraction] = defaultdict(Fraction)
@@ -188,7 +185,7 @@ def results_report(election: Election, outcome: Outcome, row: RoundRow) -> dict[
         "projects": [
             {
                 "id": d.project_id,
-                "name": election.project(d.project_id).name,
+                "name": names[d.project_id],
                 "cost": plain(costs[d.project_id]),
                 "votes": plain(scores[d.project_id]),
                 "funded": d.funded,
