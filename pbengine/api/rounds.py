@@ -94,9 +94,7 @@ class RoundController(Controller):
         round_id: FromPath[int],
         data: JSONBody[AllocationIn | None] = None,
     ) -> dict[str, Any]:
-        service = RoundService(session)
-        service.allocate(caller, round_id, data.rule if data else None)
-        return service.results(caller, round_id)
+        return RoundService(session).allocate(caller, round_id, data.rule if data else None)
 
     @post(
         "/{round_id:int}/phase",

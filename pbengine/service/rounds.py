@@ -90,7 +90,10 @@ class RoundService:
         except RoundNotFoundError:
             raise NotFoundError(f"no round {round_id}", "id") from None
 
-    def allocate(self, principal: Principal, round_id: int, rule: str | None = None) -> Outcome:
+    def allocate(
+        self, principal: Principal, round_id: int, rule: str | None = None
+    ) -> dict[str, Any]:
+        """Run the rule on the stored ballots, store the outcome; returns the results report."""
         row = self._own_round(principal, round_id)
         if not can_allocate(Phase(row.phase)):
             raise ConflictError(
@@ -105,7 +108,7 @@ class RoundService:
         row.phase = Phase.ALLOCATED
         self.session.add(row)
         self.session.commit()
-        return outcome
+        return results_report(election, outcome, row)
 
     def change_phase(self, principal: Principal, round_id: int, target: str) -> RoundRow:
         row = self._own_round(principal, round_id)

@@ -6,7 +6,8 @@ from math import floor
 import pytest
 
 from pbengine.core.rules import RuleOptions, allocate
-from pbengine.core.rules.equal_shares import Profile, run
+from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares import run
 from pbengine.core.rules.equal_shares_completions import method_of_equal_shares
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
 from pbengine.formats.pabulib import read_file

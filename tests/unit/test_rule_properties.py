@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from pbengine.core.election import Election
 from pbengine.core.rules import RULES, RuleOptions, allocate
-from pbengine.core.rules.equal_shares import Profile, run
+from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares import run
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT
 from tests.elections import approval_elections, scored_elections

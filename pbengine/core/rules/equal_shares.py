@@ -28,59 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
 
-from pbengine.core.election import Election
-
-
-@dataclass(frozen=True)
-class Profile:
-    """An approval election reduced to what MES needs, identical ballots collapsed."""
-
-    project_ids: tuple[str, ...]
-    costs: tuple[int, ...]
-    """Costs as integers in units of 1/`scale` of the currency."""
-    scale: int
-    budget: int
-    """The budget in the same units."""
-    voters: int
-    groups: tuple[tuple[int, tuple[int, ...]], ...]
-    """(number of voters, approved project indices) for each distinct ballot."""
-    supporters: tuple[int, ...]
-    """Number of voters approving each project."""
-
-    @classmethod
-    def of(cls, election: Election) -> Profile:
-        ids = election.project_ids
-        index = {pid: i for i, pid in enumerate(ids)}
-        scale = lcm(
-            1, election.budget.denominator, *(p.cost.denominator for p in election.projects)
-        )
-        counts: dict[tuple[int, ...], int] = {}
-        for ballot in election.ballots:
-            key = tuple(sorted({index[pid] for pid in ballot.projects}))
-            counts[key] = counts.get(key, 0) + 1
-        supporters = [0] * len(ids)
-        for key, weight in counts.items():
-            for i in key:
-                supporters[i] += weight
-        return cls(
-            project_ids=ids,
-            costs=tuple(int(p.cost * scale) for p in election.projects),
-            scale=scale,
-            budget=int(election.budget * scale),
-            voters=len(election.ballots),
-            groups=tuple((w, key) for key, w in counts.items() if key),
-            supporters=tuple(supporters),
-        )
-
-    def candidates(self) -> set[int]:
-        """Projects MES can fund: they cost something and someone approves them."""
-        return {i for i, cost in enumerate(self.costs) if cost > 0 and self.supporters[i] > 0}
-
-    def money(self, amount: Fraction) -> Fraction:
-        """An amount in internal units, back in currency."""
-        return amount / self.scale
+from pbengine.core.rules.approval_profile import Profile
 
 
 @dataclass(frozen=True)
@@ -128,10 +77,11 @@ class _Horizon:
         self.num, self.den = -1, 1  # num < 0: no limit yet
 
     def test(self, value: int, slope: int) -> None:
-        # Every test is oriented so that value >= 0 is the branch the run took.
-        # value + slope * t stays >= 0 for all t >= 0 when both are >= 0; a
-        # negative one stays negative while slope <= 0. Otherwise the branch
-        # can change from t = -value/slope on (t = 0 when it falls from zero).
+        # Each test's branch is its sign class: >= 0 or < 0 (every test puts the
+        # boundary case, zero, in the >= 0 branch). value + slope * t stays >= 0
+        # for all t >= 0 when value and slope are >= 0, and stays < 0 when both
+        # are <= 0 with value < 0. Otherwise the branch can change from
+        # t = -value/slope on (t = 0 for a zero that starts falling).
         if (value >= 0 and slope >= 0) or (value < 0 and slope <= 0):
             return
         num, den = (-value, slope) if slope > 0 else (value, -slope)

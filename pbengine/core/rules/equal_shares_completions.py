@@ -27,7 +27,8 @@ from math import ceil, floor
 from pbengine.core.election import Election
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
-from pbengine.core.rules.equal_shares import Profile, Run, run
+from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares import Run, run
 from pbengine.core.rules.greedy import greedy
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, LISTED_ORDER, TieBreaking

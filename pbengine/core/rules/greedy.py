@@ -74,8 +74,10 @@ def greedy(
         standing = f"{readable(score)} {unit}, {_ordinal(position[pid])} highest"
         if stopped_at is not None:
             reasons[pid] = f"not considered: the rule stopped at project {stopped_at} ({standing})"
-        elif (why_not := _ineligible(project, score, unit, policy, selected)) is not None:
-            reasons[pid] = f"{why_not} ({standing})" if "excludes" in why_not else why_not
+        elif (
+            why_not := _ineligible(project, score, unit, standing, policy=policy, selected=selected)
+        ) is not None:
+            reasons[pid] = why_not
         elif cost > remaining:
             if policy.reserve_share is not None and remaining >= policy.reserve_share * cost:
                 share = _percent(policy.reserve_share)
@@ -119,7 +121,13 @@ def greedy(
 
 
 def _ineligible(
-    project: Project, score: Fraction, unit: str, policy: GreedyPolicy, selected: list[str]
+    project: Project,
+    score: Fraction,
+    unit: str,
+    standing: str,
+    *,
+    policy: GreedyPolicy,
+    selected: list[str],
 ) -> str | None:
     """Why a project cannot be funded whatever money is left, or None."""
     if project.withdrawn:
@@ -133,7 +141,7 @@ def _ineligible(
         )
     rival = _funded_alternative(project.id, selected, policy.exclusive_sets)
     if rival is not None:
-        return f"not funded: it excludes project {rival}, which was funded first"
+        return f"not funded: it excludes project {rival}, which was funded first ({standing})"
     return None
 
 

@@ -17,13 +17,17 @@ from fractions import Fraction
 from pbengine.core.election import Election
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
+from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
 
 
 def sequential_phragmen(
     election: Election, *, tie_breaking: TieBreaking = DEFAULT, rule: str = "phragmen"
 ) -> Outcome:
-    groups, supporters = _ballot_groups(election)
+    profile = Profile.of(election)
+    ids = profile.project_ids
+    groups = {frozenset(ids[i] for i in key): weight for weight, key in profile.groups}
+    supporters = dict(zip(ids, profile.supporters, strict=True))
     ranks = tie_breaking.ranks(election)
     costs = election.costs()
     reasons: dict[str, str] = {}
@@ -61,19 +65,6 @@ def sequential_phragmen(
         )
         _raise_loads(nxt, max_load, groups, group_load, load_on)
     return assemble(election, rule, selected, reasons)
-
-
-def _ballot_groups(election: Election) -> tuple[dict[frozenset[str], int], dict[str, int]]:
-    """Identical ballots collapsed to their count, and each project's number of supporters."""
-    groups: dict[frozenset[str], int] = {}
-    for ballot in election.ballots:
-        if key := frozenset(ballot.projects):
-            groups[key] = groups.get(key, 0) + 1
-    supporters = {p.id: 0 for p in election.projects}
-    for key, weight in groups.items():
-        for pid in key:
-            supporters[pid] += weight
-    return groups, supporters
 
 
 def _raise_loads(
