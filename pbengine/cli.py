@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--role", required=True, choices=("council", "auditor"))
     create.add_argument("--council", required=True, help="the council the token belongs to")
+    create.add_argument(
+        "--name", default="", help="who holds it; recorded with the paper ballots they enter"
+    )
     create.set_defaults(handler=_create_token)
 
     serve = commands.add_parser(
@@ -254,7 +257,7 @@ def _create_token(args: argparse.Namespace) -> int:
     engine = make_engine()
     upgrade(engine)
     with Session(engine) as session:
-        secret = create_token(session, role=args.role, council=args.council)
+        secret = create_token(session, role=args.role, council=args.council, label=args.name)
         session.commit()
     print(secret)
     return 0
@@ -264,7 +267,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from pbengine.api import create_app
-    from pbengine.demo_round import load_demo_round
+    from pbengine.demo_round import load_demo
     from pbengine.store.database import database_url, make_engine
 
     engine = make_engine()
@@ -275,8 +278,15 @@ def _serve(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     print(f"pbengine {__version__} on {database_url()}; API docs at {base}/schema/swagger")
     if args.demo:
-        round_id = load_demo_round(engine)
-        print(f"demo round {round_id}: results at {base}/api/v1/rounds/{round_id}/results")
+        demo = load_demo(engine)
+        rounds = f"{base}/api/v1/rounds"
+        print(f"demo round {demo.published_round}: {rounds}/{demo.published_round}/results")
+        print(
+            f"demo round {demo.voting_round} is open for voting at "
+            f"{rounds}/{demo.voting_round}/ballots with 'Authorization: Bearer <code>'; codes:"
+        )
+        for code in demo.voter_codes:
+            print(f"  {code}")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -1,24 +1,143 @@
-"""The demo round a newcomer sees first: the bundled demo election, allocated and published."""
+"""The demo a newcomer sees first, built through the same service calls the API makes.
+
+Round 1 goes the whole way: configured, proposals made and reviewed, voter
+codes issued, ballots cast online and entered from paper, allocated and
+published. Round 2 is open for voting, so a newcomer can cast a ballot with
+one of the voter codes `pbengine serve --demo` prints.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from pbengine.service.rounds import Principal, RoundService
+from pbengine.core.election import Election
+from pbengine.core.phases import Phase
+from pbengine.formats.pabulib import read_text
+from pbengine.service.config import BallotSettings, District, OutcomePriority, RoundConfig
+from pbengine.service.errors import Principal
+from pbengine.service.identity import principal_for
+from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
+from pbengine.service.rounds import RoundService
+from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 
 DEMO_COUNCIL = "Riverside (demo)"
+STAFF = Principal(role="council", council=DEMO_COUNCIL, staff="demo clerk")
+
+OUTCOMES = [
+    OutcomePriority(key="older-people", title="Fewer isolated older people"),
+    OutcomePriority(key="children", title="Safer routes to school"),
+    OutcomePriority(key="young-people", title="Young people with somewhere to go"),
+    OutcomePriority(key="greener", title="Greener, cooler streets"),
+]
+# Which outcome each demo project serves, by the beneficiaries its file names.
+SERVES = {
+    "older people": ["older-people"],
+    "children": ["children"],
+    "youth": ["young-people"],
+    "families": ["greener", "children"],
+    "adults": ["older-people", "young-people"],
+}
 
 
-def load_demo_round(engine: Engine) -> int:
-    text = (resources.files("pbengine") / "demo" / "demo.pb").read_text(encoding="utf-8")
-    staff = Principal(role="council", council=DEMO_COUNCIL)
+@dataclass(frozen=True)
+class Demo:
+    published_round: int
+    voting_round: int
+    voter_codes: list[str]
+
+
+def load_demo(engine: Engine) -> Demo:
+    election = read_text(
+        (resources.files("pbengine") / "demo" / "demo.pb").read_text(encoding="utf-8")
+    )
     with Session(engine) as session:
-        service = RoundService(session)
-        row = service.import_pb(staff, text, "Riverside co-commissioning 2026 (demo)")
-        assert row.id is not None
-        service.allocate(staff, row.id)
-        service.change_phase(staff, row.id, "published")
-        return row.id
+        published, _ = _round(session, election, "Riverside co-commissioning 2026 (demo)")
+        _vote(session, published, election)
+        rounds = RoundService(session)
+        rounds.change_phase(STAFF, published, Phase.CLOSED)
+        rounds.allocate(STAFF, published)
+        rounds.change_phase(STAFF, published, Phase.PUBLISHED)
+        voting, _ = _round(session, election, "Riverside 2027: try voting here (demo)")
+        codes = VotingService(session).issue_codes(STAFF, voting, VoterCodesIn(count=5))
+    return Demo(published, voting, codes)
+
+
+def _round(session: Session, election: Election, title: str) -> tuple[int, dict[str, str]]:
+    """A round taken from draft to voting; returns it and its project keys by demo id."""
+    districts = list(dict.fromkeys(p.district for p in election.projects if p.district))
+    categories = list(dict.fromkeys(c for p in election.projects for c in p.categories))
+    config = RoundConfig(
+        title=title,
+        description="A fictional round bundled with pbengine.",
+        budget=str(election.budget),
+        currency="GBP",
+        districts=[District(name=d, population=10_000) for d in districts],
+        categories=categories,
+        outcomes=OUTCOMES,
+        rule="equalshares/add1",
+        ballot=BallotSettings(type="approval", min_length=1, max_outcomes=2),
+    )
+    rounds = RoundService(session)
+    view = rounds.create(STAFF, config)
+    assert view.row.id is not None
+    round_id = view.row.id
+    rounds.change_phase(STAFF, round_id, Phase.PROPOSALS)
+    proposals = ProposalService(session)
+    keys: dict[str, str] = {}
+    for p in election.projects:
+        made = proposals.propose(
+            Principal(),
+            round_id,
+            ProposalIn(
+                title=p.name,
+                cost_estimate=str(p.cost),
+                district=p.district,
+                categories=list(p.categories),
+                outcomes=SERVES[p.targets[0]],
+            ),
+        )
+        keys[p.id] = made["id"]
+    duplicate = proposals.propose(
+        Principal(),
+        round_id,
+        ProposalIn(
+            title="Lunch club for older residents", cost_estimate="40000", outcomes=["older-people"]
+        ),
+    )
+    rounds.change_phase(STAFF, round_id, Phase.REVIEW)
+    for p in election.projects:
+        proposals.review(STAFF, round_id, keys[p.id], ReviewIn(decision="accept", cost=str(p.cost)))
+    proposals.review(
+        STAFF,
+        round_id,
+        duplicate["id"],
+        ReviewIn(decision="merge", into=keys[election.projects[0].id]),
+    )
+    rounds.change_phase(STAFF, round_id, Phase.VOTING)
+    return round_id, keys
+
+
+def _vote(session: Session, round_id: int, election: Election) -> None:
+    voting = VotingService(session)
+    project_keys = {p["title"]: p["id"] for p in ProposalService(session).listing(STAFF, round_id)}
+    by_demo_id = {p.id: project_keys[p.name] for p in election.projects}
+    for ballot in election.ballots:
+        district = ballot.attributes.get("district", "")
+        attributes = {"district": district} if district else {}
+        [code] = voting.issue_codes(STAFF, round_id, VoterCodesIn(count=1, attributes=attributes))
+        # Each voter ranks the outcomes their first two projects serve.
+        outcomes: list[str] = []
+        for project in ballot.projects:
+            for key in SERVES[election.project(project).targets[0]]:
+                if key not in outcomes and len(outcomes) < 2:
+                    outcomes.append(key)
+        choice = BallotIn(projects=[by_demo_id[p] for p in ballot.projects], outcomes=outcomes)
+        if ballot.attributes.get("voting_method") == "paper":
+            staff_entry = choice.model_copy(update={"voter_code": code, "channel": "paper"})
+            voting.cast(STAFF, round_id, staff_entry)
+        else:
+            voting.cast(principal_for(session, code), round_id, choice)

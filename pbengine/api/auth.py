@@ -1,4 +1,4 @@
-"""Who is calling: bearer tokens resolve to a Principal; no token means the public."""
+"""Who is calling: a bearer secret names staff, an auditor or a resident; none, the public."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlmodel import Session
 
-from pbengine.service.rounds import PUBLIC, Principal, ServiceError
-from pbengine.store.tokens import find_token
-
-
-class UnauthorizedError(ServiceError):
-    status = 401
+from pbengine.service.errors import PUBLIC, Principal, UnauthorizedError
+from pbengine.service.identity import principal_for
 
 
 def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> Principal:
@@ -23,9 +19,6 @@ def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Sessi
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise UnauthorizedError(
-            "the Authorization header must be 'Bearer <token>'", "authorization"
+            "the Authorization header must be 'Bearer <token or voter code>'", "authorization"
         )
-    token = find_token(session, secret.strip())
-    if token is None:
-        raise UnauthorizedError("unknown or revoked token", "authorization")
-    return Principal(role=token.role, council=token.council)
+    return principal_for(session, secret.strip())

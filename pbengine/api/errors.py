@@ -9,7 +9,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from pbengine.formats.pabulib import PabulibError
-from pbengine.service.rounds import ServiceError
+from pbengine.service.errors import ServiceError
 
 
 def error_body(status: int, problem: str, field: str | None, **extra: Any) -> dict[str, Any]:
@@ -30,8 +30,13 @@ def validation_error(
     details = exc.extra if isinstance(exc.extra, list) else []
     first = details[0] if details and isinstance(details[0], dict) else {}
     field = first.get("key") or "body"
-    problem = first.get("message") or exc.detail
-    return Response(error_body(400, str(problem), str(field), details=details), status_code=400)
+    problem = _plain(str(first.get("message") or exc.detail))
+    return Response(error_body(400, problem, str(field), details=details), status_code=400)
+
+
+def _plain(message: str) -> str:
+    # pydantic prefixes the messages of our own validators; residents need only the message.
+    return message.removeprefix("Value error, ")
 
 
 def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:

@@ -1,41 +1,76 @@
-"""Routes for rounds: import, read, allocate, change phase, results, export."""
+"""Routes for rounds: create, configure, move phases, import, allocate, results, export."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from anyio import to_thread
-from litestar import Controller, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, RawBody
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from pbengine.service.rounds import InvalidError, Principal, RoundService
-from pbengine.store.tables import RoundRow
+from pbengine.api.deps import Caller, DbSession
+from pbengine.core.phases import Phase
+from pbengine.service.config import (
+    FROZEN_ONCE_VOTING,
+    BallotSettings,
+    District,
+    OutcomePriority,
+    RoundConfig,
+    RoundPatch,
+    voting_has_opened,
+)
+from pbengine.service.errors import InvalidError
+from pbengine.service.proposals import ProposalService
+from pbengine.service.rounds import RoundService, RoundView
 
 
 class RoundOut(BaseModel):
     id: int
     council: str
     title: str
-    phase: str
+    description: str
+    phase: Phase
     budget: str
-    vote_type: str
-    rule: str
+    currency: str
+    rule: str = Field(description="the rule the allocation runs")
+    ballot: BallotSettings
+    districts: list[District]
+    categories: list[str]
+    outcomes: list[OutcomePriority]
+    revote: bool
+    schedule: dict[Phase, datetime]
+    frozen: list[str] = Field(description="settings that can no longer change")
 
     @classmethod
-    def of(cls, row: RoundRow) -> RoundOut:
+    def of(cls, view: RoundView) -> RoundOut:
+        row, config = view.row, view.config
         assert row.id is not None
         return cls(
             id=row.id,
             council=row.council,
             title=row.title,
-            phase=row.phase,
+            description=config.description,
+            phase=Phase(row.phase),
             budget=row.budget,
-            vote_type=row.vote_type,
-            rule=row.rule,
+            currency=config.currency,
+            rule=config.rule or row.rule,
+            ballot=config.ballot,
+            districts=config.districts,
+            categories=config.categories,
+            outcomes=config.outcomes,
+            revote=config.revote,
+            schedule=config.schedule,
+            frozen=list(FROZEN_ONCE_VOTING) if voting_has_opened(Phase(row.phase)) else [],
         )
+
+
+class RoundSummary(BaseModel):
+    id: int
+    council: str
+    title: str
+    phase: Phase
 
 
 class PhaseIn(BaseModel):
@@ -46,14 +81,65 @@ class AllocationIn(BaseModel):
     rule: str | None = Field(default=None, description="a rule name; default: the round's rule")
 
 
-# Provided by the app for each request (see app.create_app).
-DbSession = NamedDependency[Session]
-Caller = NamedDependency[Principal]
-
-
 class RoundController(Controller):
     path = "/api/v1/rounds"
     tags = ("rounds",)
+
+    @post("/", sync_to_thread=True, summary="Create a round in phase draft (council)")
+    def create(self, session: DbSession, caller: Caller, data: JSONBody[RoundConfig]) -> RoundOut:
+        return RoundOut.of(RoundService(session).create(caller, data))
+
+    @get("/", sync_to_thread=True, summary="All rounds (public)")
+    def list_rounds(self, session: DbSession) -> list[RoundSummary]:
+        return [
+            RoundSummary(id=r.id or 0, council=r.council, title=r.title, phase=Phase(r.phase))
+            for r in RoundService(session).list()
+        ]
+
+    @get(
+        "/{round_id:int}", sync_to_thread=True, summary="A round's configuration and phase (public)"
+    )
+    def read(self, session: DbSession, round_id: FromPath[int]) -> RoundOut:
+        return RoundOut.of(RoundService(session).view(round_id))
+
+    @patch(
+        "/{round_id:int}",
+        sync_to_thread=True,
+        summary="Change settings (council); budget, ballot, rule... are frozen once voting opens",
+    )
+    def update(
+        self,
+        session: DbSession,
+        caller: Caller,
+        round_id: FromPath[int],
+        data: JSONBody[RoundPatch],
+    ) -> RoundOut:
+        return RoundOut.of(RoundService(session).update(caller, round_id, data))
+
+    @post(
+        "/{round_id:int}/phase",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Move the round one phase on (council)",
+    )
+    def phase(
+        self, session: DbSession, caller: Caller, round_id: FromPath[int], data: JSONBody[PhaseIn]
+    ) -> RoundOut:
+        return RoundOut.of(RoundService(session).change_phase(caller, round_id, data.phase))
+
+    @post(
+        "/{round_id:int}/outcomes",
+        sync_to_thread=True,
+        summary="Add an outcome priority, before voting opens (council)",
+    )
+    def add_outcome(
+        self,
+        session: DbSession,
+        caller: Caller,
+        round_id: FromPath[int],
+        data: JSONBody[OutcomePriority],
+    ) -> list[dict[str, Any]]:
+        return ProposalService(session).add_outcome(caller, round_id, data)
 
     @post(
         "/import",
@@ -70,16 +156,9 @@ class RoundController(Controller):
         text = _decode(body)
 
         def work() -> RoundOut:
-            row = RoundService(session).import_pb(caller, text, title)
-            return RoundOut.of(row)
+            return RoundOut.of(RoundService(session).import_pb(caller, text, title))
 
         return await to_thread.run_sync(work)
-
-    @get(
-        "/{round_id:int}", sync_to_thread=True, summary="A round's configuration and phase (public)"
-    )
-    def read(self, session: DbSession, round_id: FromPath[int]) -> RoundOut:
-        return RoundOut.of(RoundService(session).get(round_id))
 
     @post(
         "/{round_id:int}/allocation",
@@ -95,22 +174,6 @@ class RoundController(Controller):
         data: JSONBody[AllocationIn | None] = None,
     ) -> dict[str, Any]:
         return RoundService(session).allocate(caller, round_id, data.rule if data else None)
-
-    @post(
-        "/{round_id:int}/phase",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Move the round one phase on (council)",
-    )
-    def phase(
-        self,
-        session: DbSession,
-        caller: Caller,
-        round_id: FromPath[int],
-        data: JSONBody[PhaseIn],
-    ) -> RoundOut:
-        row = RoundService(session).change_phase(caller, round_id, data.phase)
-        return RoundOut.of(row)
 
     @get("/{round_id:int}/results", sync_to_thread=True, summary="Results (public once published)")
     def results(

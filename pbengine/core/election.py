@@ -50,6 +50,11 @@ class Project:
         return _split_list(raw)
 
     @property
+    def outcomes(self) -> tuple[str, ...]:
+        """The outcome priorities (keys) the project serves."""
+        return _split_list(self.attributes.get("outcomes", ""))
+
+    @property
     def district(self) -> str | None:
         return self.attributes.get("district") or None
 

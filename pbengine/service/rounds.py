@@ -1,4 +1,4 @@
-"""Round use cases: import history, allocate, publish, report results, export.
+"""Round use cases: create and configure, move phases, import history, allocate, report, export.
 
 The service checks who may do what; callers (the HTTP API, the CLI) only
 translate requests and errors. One service call is one transaction: it
@@ -7,60 +7,46 @@ commits on success and leaves nothing behind on failure.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from pbengine.core.election import Election
-from pbengine.core.money import plain
+from pbengine.core.money import parse_amount
 from pbengine.core.outcome import Outcome
 from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition, results_public
+from pbengine.core.pools import PoolError, allocate_in_pools, district_pools
 from pbengine.core.rules import UnknownRuleError, allocate
-from pbengine.core.scoring import project_scores
 from pbengine.formats.pabulib import read_text, write_text
-from pbengine.store.repository import RoundNotFoundError, RoundRepository
+from pbengine.service.access import (
+    config_of,
+    council_of,
+    get_round,
+    is_insider,
+    own_round,
+    phase_of,
+    readable_record,
+)
+from pbengine.service.config import (
+    FROZEN_ONCE_VOTING,
+    RoundConfig,
+    RoundPatch,
+    config_of_import,
+    voting_has_opened,
+)
+from pbengine.service.errors import ConflictError, ForbiddenError, InvalidError, Principal
+from pbengine.service.reports import results_report
+from pbengine.store.ballots import BallotRepository
+from pbengine.store.repository import ACCEPTED, PROPOSED, RoundRepository, to_project
 from pbengine.store.tables import RoundRow
 
 
 @dataclass(frozen=True)
-class Principal:
-    """Who is calling: a council's staff, an auditor, or the public (role None)."""
-
-    role: str | None = None
-    council: str | None = None
-
-
-PUBLIC = Principal()
-
-
-class ServiceError(Exception):
-    """A request the service refuses; `status` follows HTTP conventions."""
-
-    status = 400
-
-    def __init__(self, problem: str, field: str | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.field = field
-
-
-class NotFoundError(ServiceError):
-    status = 404
-
-
-class ForbiddenError(ServiceError):
-    status = 403
-
-
-class ConflictError(ServiceError):
-    status = 409
-
-
-class InvalidError(ServiceError):
-    status = 422
+class RoundView:
+    row: RoundRow
+    config: RoundConfig
 
 
 class RoundService:
@@ -68,9 +54,40 @@ class RoundService:
         self.session = session
         self.rounds = RoundRepository(session)
 
-    def import_pb(self, principal: Principal, text: str, title: str | None = None) -> RoundRow:
+    def create(self, principal: Principal, config: RoundConfig) -> RoundView:
+        council = council_of(principal)
+        row = self.rounds.create(council=council, title=config.title, phase=Phase.DRAFT)
+        self._apply(row, config)
+        self.session.commit()
+        return RoundView(row, config)
+
+    def update(self, principal: Principal, round_id: int, patch: RoundPatch) -> RoundView:
+        row = own_round(self.rounds, principal, round_id)
+        current = config_of(self.rounds, row)
+        before = current.model_dump(mode="json")
+        changes = patch.model_dump(mode="json", exclude_unset=True)
+        if voting_has_opened(phase_of(row)):
+            for key in FROZEN_ONCE_VOTING:
+                if key in changes and changes[key] != before[key]:
+                    raise ConflictError(
+                        f"{key!r} is frozen once voting opens (the round is in '{row.phase}')", key
+                    )
+        config = validated_config({**before, **changes})
+        self._check_still_used(round_id, config)
+        self._apply(row, config)
+        self.session.commit()
+        return RoundView(row, config)
+
+    def view(self, round_id: int) -> RoundView:
+        row = get_round(self.rounds, round_id)
+        return RoundView(row, config_of(self.rounds, row))
+
+    def list(self) -> list[RoundRow]:
+        return self.rounds.rounds()
+
+    def import_pb(self, principal: Principal, text: str, title: str | None = None) -> RoundView:
         """A closed round holding a pabulib election's projects and ballots."""
-        council = self._council_of(principal)
+        council = council_of(principal)
         election = read_text(text)  # PabulibError: the caller reports line and problem
         seen: set[str] = set()
         for ballot in election.ballots:
@@ -79,39 +96,20 @@ class RoundService:
                     f"voter {ballot.voter_id!r} has two ballots; one per voter", "body"
                 )
             seen.add(ballot.voter_id)
-        title = title or election.meta.get("description") or "imported round"
-        round_id = self.rounds.add(election, council=council, title=title, phase=Phase.CLOSED)
+        title = (title or election.meta.get("description") or "imported round")[:200]
+        config = config_of_import(election, title)
+        round_id = self.rounds.add(
+            election,
+            council=council,
+            title=title,
+            phase=Phase.CLOSED,
+            config_json=config.model_dump_json(),
+        )
         self.session.commit()
-        return self.rounds.round(round_id)
+        return RoundView(self.rounds.round(round_id), config)
 
-    def get(self, round_id: int) -> RoundRow:
-        try:
-            return self.rounds.round(round_id)
-        except RoundNotFoundError:
-            raise NotFoundError(f"no round {round_id}", "id") from None
-
-    def allocate(
-        self, principal: Principal, round_id: int, rule: str | None = None
-    ) -> dict[str, Any]:
-        """Run the rule on the stored ballots, store the outcome; returns the results report."""
-        row = self._own_round(principal, round_id)
-        if not can_allocate(Phase(row.phase)):
-            raise ConflictError(
-                f"a round in phase '{row.phase}' cannot be allocated; close voting first", "phase"
-            )
-        election = self.rounds.election(round_id)
-        try:
-            outcome = allocate(election, rule)
-        except UnknownRuleError as exc:
-            raise InvalidError(str(exc), "rule") from None
-        self.rounds.save_outcome(round_id, outcome)
-        row.phase = Phase.ALLOCATED
-        self.session.add(row)
-        self.session.commit()
-        return results_report(election, outcome, row)
-
-    def change_phase(self, principal: Principal, round_id: int, target: str) -> RoundRow:
-        row = self._own_round(principal, round_id)
+    def change_phase(self, principal: Principal, round_id: int, target: str) -> RoundView:
+        row = own_round(self.rounds, principal, round_id)
         try:
             check_transition(Phase(row.phase), Phase(target))
         except ValueError as exc:  # PhaseError, or an unknown phase name
@@ -122,80 +120,129 @@ class RoundService:
                 else f"unknown phase {target!r}; phases: {known}"
             )
             raise ConflictError(problem, "phase") from None
+        config = config_of(self.rounds, row)
+        if Phase(target) is Phase.VOTING:
+            self._check_ready_to_vote(round_id, config)
         if Phase(target) is Phase.PUBLISHED and self.rounds.latest_outcome(round_id) is None:
             raise ConflictError("nothing to publish: run the allocation first", "phase")
         row.phase = target
         self.session.add(row)
         self.session.commit()
-        return row
+        return RoundView(row, config)
+
+    def allocate(
+        self, principal: Principal, round_id: int, rule: str | None = None
+    ) -> dict[str, Any]:
+        """Run the rule on the stored ballots, store the outcome; returns the results report."""
+        row = own_round(self.rounds, principal, round_id)
+        if not can_allocate(phase_of(row)):
+            raise ConflictError(
+                f"a round in phase '{row.phase}' cannot be allocated; close voting first", "phase"
+            )
+        config = config_of(self.rounds, row)
+        election = self.rounds.election(round_id)
+        outcome = _run(election, config, rule)
+        self.rounds.save_outcome(round_id, outcome)
+        row.phase = Phase.ALLOCATED
+        self.session.add(row)
+        self.session.commit()
+        return self._report(row, config, election, outcome)
 
     def results(self, principal: Principal, round_id: int) -> dict[str, Any]:
-        row = self.get(round_id)
-        insider = principal.role == "auditor" or (
-            principal.role == "council" and principal.council == row.council
-        )
-        if not insider and not results_public(Phase(row.phase)):
+        row = get_round(self.rounds, round_id)
+        if not is_insider(principal, row) and not results_public(phase_of(row)):
             raise ForbiddenError("results are public once the round is published", "phase")
         outcome = self.rounds.latest_outcome(round_id)
         if outcome is None:
             raise ConflictError("no allocation has been run for this round yet", "allocation")
-        return results_report(self.rounds.election(round_id), outcome, row)
+        config = config_of(self.rounds, row)
+        return self._report(row, config, self.rounds.election(round_id), outcome)
 
     def export_pb(self, principal: Principal, round_id: int) -> str:
-        self._readable_record(principal, round_id)
+        readable_record(self.rounds, principal, round_id)
         return write_text(self.rounds.election(round_id))
 
-    def _council_of(self, principal: Principal) -> str:
-        if principal.role != "council" or not principal.council:
-            raise ForbiddenError("only council staff can do this", "authorization")
-        return principal.council
+    def _report(
+        self, row: RoundRow, config: RoundConfig, election: Election, outcome: Outcome
+    ) -> dict[str, Any]:
+        assert row.id is not None
+        outcome_votes = BallotRepository(self.session).outcome_votes(row.id)
+        return results_report(row, config, election, outcome, outcome_votes)
 
-    def _own_round(self, principal: Principal, round_id: int) -> RoundRow:
-        council = self._council_of(principal)
-        row = self.get(round_id)
-        if row.council != council:
-            # Another council's round is not revealed to exist.
-            raise NotFoundError(f"no round {round_id}", "id")
-        return row
+    def _apply(self, row: RoundRow, config: RoundConfig) -> None:
+        row.title = config.title
+        row.config_json = config.model_dump_json()
+        if not voting_has_opened(phase_of(row)):
+            self.rounds.set_rules(
+                row,
+                budget=parse_amount(config.budget),
+                vote_type=config.vote_type,
+                rule=config.rule or "",
+                limits=config.limits(),
+                meta={
+                    "description": config.title,
+                    "unit": row.council,
+                    "currency": config.currency,
+                },
+            )
+        self.session.add(row)
 
-    def _readable_record(self, principal: Principal, round_id: int) -> RoundRow:
-        """The full record (ballots included): its council's staff and auditors."""
-        if principal.role == "auditor":
-            return self.get(round_id)
-        return self._own_round(principal, round_id)
+    def _check_still_used(self, round_id: int, config: RoundConfig) -> None:
+        """A district, category or outcome priority a project names cannot be removed."""
+        districts = {d.name for d in config.districts}
+        categories = set(config.categories)
+        outcomes = config.outcome_keys()
+        for project in self.rounds.projects(round_id):
+            p = to_project(project)
+            if p.district and districts and p.district not in districts:
+                raise ConflictError(
+                    f"project {project.project_key} is in {p.district!r}", "districts"
+                )
+            for c in p.categories:
+                if categories and c not in categories:
+                    raise ConflictError(f"project {project.project_key} is in {c!r}", "categories")
+            for o in p.outcomes:
+                if o not in outcomes:
+                    raise ConflictError(f"project {project.project_key} serves {o!r}", "outcomes")
+
+    def _check_ready_to_vote(self, round_id: int, config: RoundConfig) -> None:
+        undecided = self.rounds.projects(round_id, status=PROPOSED)
+        if undecided:
+            keys = ", ".join(p.project_key for p in undecided[:10])
+            raise ConflictError(
+                f"{len(undecided)} proposals await review (projects {keys}); "
+                "accept, merge or reject each before voting opens",
+                "phase",
+            )
+        accepted = len(self.rounds.projects(round_id, status=ACCEPTED))
+        if accepted == 0:
+            raise ConflictError("no accepted projects to vote on", "phase")
+        fewest = config.ballot.min_length or 0
+        if fewest > accepted:
+            raise ConflictError(
+                f"the ballot asks for at least {fewest} projects but only {accepted} are on it",
+                "ballot.min_length",
+            )
 
 
-def results_report(election: Election, outcome: Outcome, row: RoundRow) -> dict[str, Any]:
-    costs = election.costs()
-    scores = project_scores(election)
-    names = {p.id: p.name for p in election.projects}
-    funded = set(outcome.selected)
-    by_district: dict[str, Fraction] = defaultdict(Fraction)
-    by_category: dict[str, Fraction] = defaultdict(Fraction)
-    for p in election.projects:
-        if p.id in funded:
-            by_district[p.district or "(none)"] += p.cost
-            for category in p.categories or ("(none)",):
-                by_category[category] += p.cost
-    return {
-        "round": row.id,
-        "phase": row.phase,
-        "rule": outcome.rule,
-        "budget": plain(outcome.budget),
-        "total_cost": plain(outcome.total_cost(costs)),
-        "selected": list(outcome.selected),
-        "notes": list(outcome.notes),
-        "projects": [
-            {
-                "id": d.project_id,
-                "name": names[d.project_id],
-                "cost": plain(costs[d.project_id]),
-                "votes": plain(scores[d.project_id]),
-                "funded": d.funded,
-                "explanation": d.explanation,
-            }
-            for d in outcome.decisions
-        ],
-        "spend_by_district": {k: plain(v) for k, v in sorted(by_district.items())},
-        "spend_by_category": {k: plain(v) for k, v in sorted(by_category.items())},
-    }
+def validated_config(data: dict[str, Any]) -> RoundConfig:
+    try:
+        return RoundConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidError(str(first["msg"]).removeprefix("Value error, "), field) from None
+
+
+def _run(election: Election, config: RoundConfig, override: str | None) -> Outcome:
+    rule = override or config.rule  # None: the rule an imported file declares
+    try:
+        budgets = config.district_budgets()
+        if not budgets:
+            return allocate(election, rule)
+        pools = district_pools(election, budgets)
+        return allocate_in_pools(election, pools, lambda sub: allocate(sub, rule))
+    except UnknownRuleError as exc:
+        raise InvalidError(str(exc), "rule") from None
+    except PoolError as exc:
+        raise InvalidError(str(exc), "districts") from None

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import asdict
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.outcome import Decision, Outcome
 from pbengine.store.tables import AllocationRow, BallotRow, ProjectRow, RoundRow
+
+# A project's review status.
+PROPOSED = "proposed"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+MERGED = "merged"
 
 
 class RoundNotFoundError(LookupError):
@@ -24,12 +31,15 @@ class RoundRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, election: Election, *, council: str, title: str, phase: str) -> int:
+    def add(
+        self, election: Election, *, council: str, title: str, phase: str, config_json: str = "{}"
+    ) -> int:
         """Store an election as a round; returns its id. Nothing is committed here."""
         row = RoundRow(
             council=council,
             title=title,
             phase=phase,
+            config_json=config_json,
             budget=plain(election.budget),
             vote_type=election.vote_type.value,
             rule=election.rule,
@@ -65,6 +75,35 @@ class RoundRepository:
             )
         return round_id
 
+    def create(self, *, council: str, title: str, phase: str) -> RoundRow:
+        """An empty round; set_rules gives it its budget, ballot and rule."""
+        row = RoundRow(
+            council=council, title=title, phase=phase, budget="0", vote_type="approval", rule=""
+        )
+        self.session.add(row)
+        return row
+
+    def set_rules(
+        self,
+        row: RoundRow,
+        *,
+        budget: Fraction,
+        vote_type: VoteType,
+        rule: str,
+        limits: BallotLimits,
+        meta: dict[str, str],
+    ) -> None:
+        """The columns an election is rebuilt from, kept in step with the round's config."""
+        row.budget = plain(budget)
+        row.vote_type = vote_type.value
+        row.rule = rule
+        row.limits_json = json.dumps(_limits_to_json(limits))
+        row.meta_json = json.dumps(meta, ensure_ascii=False)
+        self.session.add(row)
+
+    def rounds(self) -> list[RoundRow]:
+        return list(self.session.exec(select(RoundRow).order_by(col(RoundRow.id))).all())
+
     def round(self, round_id: int) -> RoundRow:
         row = self.session.get(RoundRow, round_id)
         if row is None:
@@ -72,13 +111,9 @@ class RoundRepository:
         return row
 
     def election(self, round_id: int) -> Election:
-        """The round's election, exactly as it was stored."""
+        """The round's election, exactly as it was stored: its accepted projects and ballots."""
         row = self.round(round_id)
-        projects = self.session.exec(
-            select(ProjectRow)
-            .where(ProjectRow.round_id == round_id)
-            .order_by(col(ProjectRow.position))
-        ).all()
+        projects = self.projects(round_id, status=ACCEPTED)
         ballots = self.session.exec(
             select(BallotRow)
             .where(BallotRow.round_id == round_id)
@@ -87,10 +122,7 @@ class RoundRepository:
         return Election(
             budget=parse_amount(row.budget),
             vote_type=VoteType(row.vote_type),
-            projects=tuple(
-                Project(p.project_key, parse_amount(p.cost), json.loads(p.attributes_json))
-                for p in projects
-            ),
+            projects=tuple(to_project(p) for p in projects),
             ballots=tuple(_ballot(b) for b in ballots),
             rule=row.rule,
             limits=_limits_from_json(json.loads(row.limits_json)),
@@ -100,6 +132,53 @@ class RoundRepository:
             meta=json.loads(row.meta_json),
             exclusive_sets=tuple(frozenset(group) for group in json.loads(row.exclusive_json)),
         )
+
+    def projects(self, round_id: int, status: str | None = None) -> list[ProjectRow]:
+        query = select(ProjectRow).where(ProjectRow.round_id == round_id)
+        if status is not None:
+            query = query.where(ProjectRow.status == status)
+        return list(self.session.exec(query.order_by(col(ProjectRow.position))).all())
+
+    def project(self, round_id: int, key: str) -> ProjectRow | None:
+        return self.session.exec(
+            select(ProjectRow).where(ProjectRow.round_id == round_id, ProjectRow.project_key == key)
+        ).first()
+
+    def add_proposal(
+        self,
+        round_id: int,
+        *,
+        cost_estimate: Fraction,
+        attributes: dict[str, str],
+        proposer: str | None,
+    ) -> ProjectRow:
+        """A resident's proposal, awaiting review; its key is its row id, unique and stable."""
+        row = ProjectRow(
+            round_id=round_id,
+            position=0,
+            project_key=f"pending-{uuid.uuid4().hex}",
+            cost=plain(cost_estimate),
+            cost_estimate=plain(cost_estimate),
+            attributes_json=json.dumps(attributes, ensure_ascii=False),
+            status=PROPOSED,
+            proposer=proposer,
+        )
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        row.project_key = str(row.id)
+        row.position = row.id
+        self.session.add(row)
+        return row
+
+    def count_ballots(self, round_id: int) -> dict[str, int]:
+        """Ballots counted in the round, by channel."""
+        rows = self.session.exec(
+            select(BallotRow.channel, func.count())
+            .where(BallotRow.round_id == round_id)
+            .group_by(col(BallotRow.channel))
+        ).all()
+        return {channel: int(n) for channel, n in rows}
 
     def save_outcome(self, round_id: int, outcome: Outcome) -> None:
         self.session.add(
@@ -129,6 +208,10 @@ class RoundRepository:
             decisions=tuple(Decision(**d) for d in json.loads(row.decisions_json)),
             notes=tuple(json.loads(row.notes_json)),
         )
+
+
+def to_project(row: ProjectRow) -> Project:
+    return Project(row.project_key, parse_amount(row.cost), json.loads(row.attributes_json))
 
 
 def _ballot_row(round_id: int, position: int, ballot: Ballot) -> dict[str, Any]:

@@ -31,6 +31,9 @@ class RoundRow(SQLModel, table=True):
     score_threshold: str | None = None
     meta_json: str = "{}"
     exclusive_json: str = "[]"
+    # The council's settings beyond the columns above (currency, districts, categories,
+    # outcome priorities, ballot settings, schedule), as the service's RoundConfig JSON.
+    config_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
     created_at: datetime = Field(default_factory=_now)
 
 
@@ -44,6 +47,12 @@ class ProjectRow(SQLModel, table=True):
     project_key: str
     cost: str
     attributes_json: str = "{}"
+    # proposed -> accepted | rejected | merged, decided by the council in review.
+    status: str = Field(default="accepted", sa_column_kwargs={"server_default": "accepted"})
+    cost_estimate: str | None = None
+    proposer: str | None = None
+    reason: str | None = None
+    merged_into: str | None = None
 
 
 class BallotRow(SQLModel, table=True):
@@ -59,6 +68,11 @@ class BallotRow(SQLModel, table=True):
     points_json: str | None = None
     attributes_json: str = "{}"
     channel: str = "import"
+    outcomes_json: str | None = None
+    staff: str | None = None
+    receipt: str | None = None
+    replaced: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    cast_at: datetime | None = None
 
 
 class AllocationRow(SQLModel, table=True):
@@ -82,4 +96,40 @@ class TokenRow(SQLModel, table=True):
     token_hash: str = Field(unique=True, index=True)
     role: str
     council: str
+    # Who holds the token (a staff member's name); recorded with the paper ballots they enter.
+    label: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    created_at: datetime = Field(default_factory=_now)
+
+
+class VoterCodeRow(SQLModel, table=True):
+    """A resident's voter code for one round. Only its SHA-256 is stored.
+
+    Ballots refer to the pseudonymous `voter_key`, never to the code, so the
+    ballot table alone cannot tell who voted what.
+    """
+
+    __tablename__ = "voter_code"
+    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    code_hash: str = Field(unique=True, index=True)
+    voter_key: str
+    # Facts about the voter the council knows when issuing (district, age band...).
+    attributes_json: str = "{}"
+    created_at: datetime = Field(default_factory=_now)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The response to a request sent with an Idempotency-Key, returned again on a retry."""
+
+    __tablename__ = "idempotency"
+    __table_args__ = (UniqueConstraint("round_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    key: str
+    request_digest: str
+    status_code: int
+    response_json: str
     created_at: datetime = Field(default_factory=_now)

@@ -6,33 +6,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
-from litestar.testing import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from pbengine.api import create_app
 from pbengine.formats.pabulib import read_file, read_text
 from pbengine.store.tables import RoundRow
-from pbengine.store.tokens import create_token
 from tests.conftest import FIXTURES, shared_elections
+from tests.integration.http import Client, bearer, running_app
 
 ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
-
-Client = TestClient[Litestar]
 
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[Client]:
-    with TestClient(create_app(engine, max_body=2_000_000)) as test_client:
+    with running_app(engine) as test_client:
         yield test_client
-
-
-def bearer(engine: Engine, role: str, council: str) -> dict[str, str]:
-    with Session(engine) as session:
-        secret = create_token(session, role=role, council=council)
-        session.commit()
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def import_round(client: Client, headers: dict[str, str], path: Path = ASSEN) -> int:

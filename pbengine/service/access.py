@@ -1,0 +1,60 @@
+"""Who may see and change a round: the checks every use case starts with."""
+
+from __future__ import annotations
+
+import json
+
+from pbengine.core.phases import Phase
+from pbengine.service.config import RoundConfig, config_of_import
+from pbengine.service.errors import ForbiddenError, NotFoundError, Principal
+from pbengine.store.repository import RoundNotFoundError, RoundRepository
+from pbengine.store.tables import RoundRow
+
+
+def council_of(principal: Principal) -> str:
+    if principal.role != "council" or not principal.council:
+        raise ForbiddenError("only council staff can do this", "authorization")
+    return principal.council
+
+
+def get_round(rounds: RoundRepository, round_id: int) -> RoundRow:
+    try:
+        return rounds.round(round_id)
+    except RoundNotFoundError:
+        raise NotFoundError(f"no round {round_id}", "id") from None
+
+
+def own_round(rounds: RoundRepository, principal: Principal, round_id: int) -> RoundRow:
+    """The round, if the caller is staff of its council."""
+    council = council_of(principal)
+    row = get_round(rounds, round_id)
+    if row.council != council:
+        # Another council's round is not revealed to exist.
+        raise NotFoundError(f"no round {round_id}", "id")
+    return row
+
+
+def is_insider(principal: Principal, row: RoundRow) -> bool:
+    """Its council's staff and auditors see a round's full record (not who voted what)."""
+    return principal.role == "auditor" or (
+        principal.role == "council" and principal.council == row.council
+    )
+
+
+def readable_record(rounds: RoundRepository, principal: Principal, round_id: int) -> RoundRow:
+    if principal.role == "auditor":
+        return get_round(rounds, round_id)
+    return own_round(rounds, principal, round_id)
+
+
+def phase_of(row: RoundRow) -> Phase:
+    return Phase(row.phase)
+
+
+def config_of(rounds: RoundRepository, row: RoundRow) -> RoundConfig:
+    stored = json.loads(row.config_json)
+    if stored:
+        return RoundConfig.model_validate(stored)
+    # Rounds imported before configurations were stored: what their file says.
+    assert row.id is not None
+    return config_of_import(rounds.election(row.id), row.title)

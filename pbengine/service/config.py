@@ -1,0 +1,326 @@
+"""A round's configuration as councils write it, validated before it is stored.
+
+Money and points are exact decimal strings ("120000", "1500.50"); whole
+numbers are accepted too, floats are not, because 0.1 + 0.2 is not 0.3.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from pbengine.core.election import BallotLimits, Election, VoteType
+from pbengine.core.money import parse_amount, plain
+from pbengine.core.phases import ORDER, Phase
+from pbengine.core.rules import RULES
+
+
+def _exact(value: Any) -> str:
+    if isinstance(value, bool | float):
+        raise ValueError('give amounts as a string or a whole number, e.g. "1500.50"')
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return plain(parse_amount(value))
+    raise ValueError("expected an amount: a string or a whole number")
+
+
+def _not_negative(value: str) -> str:
+    if parse_amount(value) < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+Amount = Annotated[
+    str,
+    BeforeValidator(_exact),
+    AfterValidator(_not_negative),
+    Field(description='an exact amount: a decimal string such as "1500.50", or a whole number'),
+]
+Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="lower-case-slug")]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^,;\n]+$")]
+
+BallotType = Literal["approval", "knapsack", "cumulative", "scoring", "ordinal", "choose-1"]
+
+_VOTE_TYPES: dict[str, VoteType] = {
+    "approval": VoteType.APPROVAL,
+    "knapsack": VoteType.APPROVAL,
+    "cumulative": VoteType.CUMULATIVE,
+    "scoring": VoteType.SCORING,
+    "ordinal": VoteType.ORDINAL,
+    "choose-1": VoteType.CHOOSE_1,
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class District(_Strict):
+    name: Name
+    budget: Amount | None = Field(
+        default=None, description="its own budget: its projects compete for this alone"
+    )
+    population: int | None = Field(default=None, ge=0)
+
+
+class OutcomePriority(_Strict):
+    key: Key
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+
+
+class BallotSettings(_Strict):
+    """The ballot and its limits, named as pabulib names them."""
+
+    type: BallotType = Field(
+        default="approval",
+        description="knapsack: approve projects whose costs fit the budget (max_sum_cost)",
+    )
+    min_length: int | None = Field(default=None, ge=0, description="fewest projects named")
+    max_length: int | None = Field(default=None, ge=1, description="most projects named")
+    min_sum_cost: Amount | None = None
+    max_sum_cost: Amount | None = Field(default=None, description="knapsack: default the budget")
+    min_points: Amount | None = Field(default=None, description="fewest points for one project")
+    max_points: Amount | None = Field(default=None, description="most points for one project")
+    min_sum_points: Amount | None = None
+    max_sum_points: Amount | None = Field(default=None, description="points to share out")
+    outcome_vote: Literal["approval", "ranking"] = Field(
+        default="ranking", description="how residents vote on outcome priorities"
+    )
+    max_outcomes: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BallotSettings:
+        for low, high in (
+            ("min_length", "max_length"),
+            ("min_sum_cost", "max_sum_cost"),
+            ("min_points", "max_points"),
+            ("min_sum_points", "max_sum_points"),
+        ):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and Fraction(a) > Fraction(b):
+                raise ValueError(f"{low} ({a}) is above {high} ({b})")
+        has_points = _VOTE_TYPES[self.type].has_points
+        for name in ("min_points", "max_points", "min_sum_points", "max_sum_points"):
+            if getattr(self, name) is not None and not has_points:
+                raise ValueError(f"{name} applies only to cumulative and scoring ballots")
+        return self
+
+
+class RoundConfig(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    budget: Amount
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    districts: list[District] = Field(default_factory=list)
+    categories: list[Name] = Field(default_factory=list)
+    outcomes: list[OutcomePriority] = Field(
+        default_factory=list, description="the outcome priorities the round commissions"
+    )
+    ballot: BallotSettings = Field(default_factory=BallotSettings)
+    rule: str | None = Field(
+        default="greedy",
+        description="an allocation rule (GET /api/v1/rules lists them); "
+        "null on imported rounds: the rule their file declares",
+    )
+    revote: bool = Field(
+        default=True, description="a resident may vote again before close, replacing the ballot"
+    )
+    schedule: dict[Phase, datetime] = Field(
+        default_factory=dict, description="when each phase is planned to start (informative)"
+    )
+
+    @field_validator("budget")
+    @classmethod
+    def _positive(cls, budget: str) -> str:
+        if Fraction(budget) <= 0:
+            raise ValueError("budget must be positive")
+        return budget
+
+    @field_validator("districts")
+    @classmethod
+    def _districts(cls, districts: list[District], info: ValidationInfo) -> list[District]:
+        _unique([d.name for d in districts])
+        carved = sum((Fraction(d.budget) for d in districts if d.budget), Fraction(0))
+        budget = info.data.get("budget")
+        if budget is not None and carved > Fraction(budget):
+            raise ValueError(
+                f"district budgets add up to {plain(carved)}, above the budget of {budget}"
+            )
+        return districts
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, categories: list[str]) -> list[str]:
+        _unique(categories)
+        return categories
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, outcomes: list[OutcomePriority]) -> list[OutcomePriority]:
+        _unique([o.key for o in outcomes])
+        return outcomes
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str | None) -> str | None:
+        if rule is not None and rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; known rules: {', '.join(RULES)}")
+        return rule
+
+    @field_validator("schedule")
+    @classmethod
+    def _in_order(cls, schedule: dict[Phase, datetime]) -> dict[Phase, datetime]:
+        planned = [schedule[p] for p in ORDER if p in schedule]
+        if planned != sorted(planned):
+            raise ValueError("phases must start in the order they run")
+        return schedule
+
+    @property
+    def vote_type(self) -> VoteType:
+        return _VOTE_TYPES[self.ballot.type]
+
+    def limits(self) -> BallotLimits:
+        b = self.ballot
+        max_sum_cost = b.max_sum_cost
+        if b.type == "knapsack" and max_sum_cost is None:
+            max_sum_cost = self.budget
+        return BallotLimits(
+            min_length=b.min_length,
+            max_length=b.max_length,
+            min_sum_cost=_fraction(b.min_sum_cost),
+            max_sum_cost=_fraction(max_sum_cost),
+            min_points=_fraction(b.min_points),
+            max_points=_fraction(b.max_points),
+            min_sum_points=_fraction(b.min_sum_points),
+            max_sum_points=_fraction(b.max_sum_points),
+        )
+
+    def district_budgets(self) -> dict[str, Fraction]:
+        return {d.name: Fraction(d.budget) for d in self.districts if d.budget is not None}
+
+    def outcome_keys(self) -> set[str]:
+        return {o.key for o in self.outcomes}
+
+
+class RoundPatch(_Strict):
+    """Fields to change; the rest stay. Frozen once voting opens: see FROZEN_ONCE_VOTING."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    budget: Amount | None = None
+    currency: str | None = None
+    districts: list[District] | None = None
+    categories: list[Name] | None = None
+    outcomes: list[OutcomePriority] | None = None
+    ballot: BallotSettings | None = None
+    rule: str | None = None
+    revote: bool | None = None
+    schedule: dict[Phase, datetime] | None = None
+
+
+# What a ballot means and how it is counted cannot change under the voters' feet.
+FROZEN_ONCE_VOTING = (
+    "budget",
+    "currency",
+    "districts",
+    "categories",
+    "outcomes",
+    "ballot",
+    "rule",
+    "revote",
+)
+
+
+def voting_has_opened(phase: Phase) -> bool:
+    return ORDER.index(phase) >= ORDER.index(Phase.VOTING)
+
+
+def config_of_import(election: Election, title: str) -> RoundConfig:
+    """What an imported pabulib election says about its round, as a configuration.
+
+    A file whose limits contradict each other still imports (its ballots were
+    cast already); its configuration then keeps only what is consistent.
+    """
+    try:
+        return _config_of_import(election, title)
+    except ValidationError:
+        return RoundConfig.model_construct(
+            title=title[:200] or "imported round",
+            budget=plain(election.budget),
+            ballot=BallotSettings.model_construct(),
+            rule=None,
+        )
+
+
+def _config_of_import(election: Election, title: str) -> RoundConfig:
+    ballot_type = {v: k for k, v in _VOTE_TYPES.items() if k != "knapsack"}[election.vote_type]
+    limits = election.limits
+    amounts = {
+        key: plain(value)
+        for key in (
+            "min_sum_cost",
+            "max_sum_cost",
+            "min_points",
+            "max_points",
+            "min_sum_points",
+            "max_sum_points",
+        )
+        if (value := getattr(limits, key)) is not None
+    }
+    if not election.vote_type.has_points:
+        amounts = {k: v for k, v in amounts.items() if "points" not in k}
+    districts = dict.fromkeys(p.district for p in election.projects if p.district)
+    categories = dict.fromkeys(c for p in election.projects for c in p.categories)
+    return RoundConfig(
+        title=title[:200],
+        budget=plain(election.budget),
+        currency=_currency(election.meta.get("currency", "")),
+        districts=[District(name=d) for d in districts if d and _plain_name(d)],
+        categories=[c for c in categories if _plain_name(c)],
+        ballot=BallotSettings.model_validate(
+            {
+                "type": ballot_type,
+                "min_length": limits.min_length,
+                "max_length": limits.max_length,
+                **amounts,
+            }
+        ),
+        rule=None,
+    )
+
+
+def _plain_name(name: str) -> bool:
+    return 0 < len(name) <= 200 and not any(c in name for c in ",;\n")
+
+
+def _currency(raw: str) -> str:
+    code = raw.strip().upper()
+    # XXX is ISO 4217's "no currency": better than guessing one.
+    return code if len(code) == 3 and code.isalpha() else "XXX"
+
+
+def _fraction(value: str | None) -> Fraction | None:
+    return None if value is None else parse_amount(value)
+
+
+def _unique(names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{name!r} appears twice")
+        seen.add(name)

@@ -1,0 +1,56 @@
+"""Who is calling, and the refusals the service answers with (statuses follow HTTP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: council staff, an auditor, a resident holding a voter code, or the public.
+
+    `role` is None for the public. A resident's principal carries the round
+    their code belongs to and their pseudonymous voter key, never the code.
+    """
+
+    role: str | None = None
+    council: str | None = None
+    staff: str | None = None
+    round_id: int | None = None
+    voter_key: str | None = None
+
+    @property
+    def is_resident(self) -> bool:
+        return self.role == "resident"
+
+
+PUBLIC = Principal()
+
+
+class ServiceError(Exception):
+    status = 400
+
+    def __init__(self, problem: str, field: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.field = field
+
+
+class UnauthorizedError(ServiceError):
+    status = 401
+
+
+class ForbiddenError(ServiceError):
+    status = 403
+
+
+class NotFoundError(ServiceError):
+    status = 404
+
+
+class ConflictError(ServiceError):
+    status = 409
+
+
+class InvalidError(ServiceError):
+    status = 422

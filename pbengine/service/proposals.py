@@ -1,0 +1,200 @@
+"""Proposals and their review, and the outcome priorities projects serve."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
+
+from pbengine.core.money import parse_amount, plain
+from pbengine.core.phases import Phase
+from pbengine.service.access import config_of, get_round, is_insider, own_round, phase_of
+from pbengine.service.config import Amount, Name, OutcomePriority, RoundConfig, voting_has_opened
+from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
+from pbengine.store.repository import (
+    ACCEPTED,
+    MERGED,
+    REJECTED,
+    RoundRepository,
+    to_project,
+)
+from pbengine.store.tables import ProjectRow
+
+
+class ProposalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    cost_estimate: Amount
+    district: Name | None = Field(default=None, description="none: a city-wide project")
+    categories: list[Name] = Field(default_factory=list)
+    outcomes: list[str] = Field(
+        default_factory=list, description="keys of the outcome priorities the project serves"
+    )
+    proposer: str | None = Field(
+        default=None, max_length=200, description="name or organisation; seen by the council only"
+    )
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "reject", "merge"]
+    cost: Amount | None = Field(default=None, description="accept: the final, costed amount")
+    reason: str | None = Field(
+        default=None, max_length=4000, description="reject: why, shown to the proposer"
+    )
+    into: str | None = Field(default=None, description="merge: the project this one joins")
+
+
+class ProposalService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rounds = RoundRepository(session)
+
+    def propose(self, principal: Principal, round_id: int, proposal: ProposalIn) -> dict[str, Any]:
+        """Anyone may propose while the round takes proposals; the council reviews each."""
+        row = get_round(self.rounds, round_id)
+        if phase_of(row) is not Phase.PROPOSALS:
+            raise ConflictError(
+                f"the round takes proposals in phase 'proposals'; it is in '{row.phase}'", "phase"
+            )
+        config = config_of(self.rounds, row)
+        _check_fits(config, proposal)
+        cost = parse_amount(proposal.cost_estimate)
+        if cost <= 0:
+            raise InvalidError("a project must cost something", "cost_estimate")
+        attributes = {"name": proposal.title, "description": proposal.description}
+        if proposal.district:
+            attributes["district"] = proposal.district
+        if proposal.categories:
+            attributes["category"] = ",".join(proposal.categories)
+        if proposal.outcomes:
+            attributes["outcomes"] = ",".join(proposal.outcomes)
+        project = self.rounds.add_proposal(
+            round_id, cost_estimate=cost, attributes=attributes, proposer=proposal.proposer
+        )
+        self.session.commit()
+        return project_view(project, insider=True)
+
+    def listing(self, principal: Principal, round_id: int) -> list[dict[str, Any]]:
+        row = get_round(self.rounds, round_id)
+        insider = is_insider(principal, row)
+        return [project_view(p, insider=insider) for p in self.rounds.projects(round_id)]
+
+    def review(
+        self, principal: Principal, round_id: int, key: str, review: ReviewIn
+    ) -> dict[str, Any]:
+        row = own_round(self.rounds, principal, round_id)
+        if phase_of(row) is not Phase.REVIEW:
+            raise ConflictError(
+                f"proposals are reviewed in phase 'review'; the round is in '{row.phase}'", "phase"
+            )
+        project = self._project(round_id, key)
+        if review.decision == "accept":
+            if review.cost is None:
+                raise InvalidError("accepting a project needs its final cost", "cost")
+            if parse_amount(review.cost) <= 0:
+                raise InvalidError("a project must cost something", "cost")
+            project.status, project.cost = ACCEPTED, review.cost
+            project.reason, project.merged_into = review.reason, None
+        elif review.decision == "reject":
+            if not (review.reason or "").strip():
+                raise InvalidError("a rejection needs a reason; the proposer sees it", "reason")
+            project.status, project.reason, project.merged_into = REJECTED, review.reason, None
+        else:
+            target = self._merge_target(round_id, project, review.into)
+            project.status, project.merged_into = MERGED, target.project_key
+            project.reason = review.reason or f"merged into project {target.project_key}"
+        self.session.add(project)
+        self.session.commit()
+        return project_view(project, insider=True)
+
+    def add_outcome(
+        self, principal: Principal, round_id: int, outcome: OutcomePriority
+    ) -> list[dict[str, Any]]:
+        row = own_round(self.rounds, principal, round_id)
+        if voting_has_opened(phase_of(row)):
+            raise ConflictError(
+                f"outcome priorities are frozen once voting opens (the round is in '{row.phase}')",
+                "outcomes",
+            )
+        config = config_of(self.rounds, row)
+        if outcome.key in config.outcome_keys():
+            raise ConflictError(f"the round already has an outcome {outcome.key!r}", "key")
+        updated = config.model_copy(update={"outcomes": [*config.outcomes, outcome]})
+        row.config_json = updated.model_dump_json()
+        self.session.add(row)
+        self.session.commit()
+        return [o.model_dump() for o in updated.outcomes]
+
+    def _project(self, round_id: int, key: str) -> ProjectRow:
+        project = self.rounds.project(round_id, key)
+        if project is None:
+            raise NotFoundError(f"round {round_id} has no project {key!r}", "project")
+        return project
+
+    def _merge_target(self, round_id: int, project: ProjectRow, into: str | None) -> ProjectRow:
+        if not into:
+            raise InvalidError("a merge names the project this one joins", "into")
+        if into == project.project_key:
+            raise InvalidError("a project cannot be merged into itself", "into")
+        target = self.rounds.project(round_id, into)
+        if target is None:
+            raise InvalidError(f"round {round_id} has no project {into!r}", "into")
+        if target.status in (REJECTED, MERGED):
+            raise InvalidError(
+                f"project {into!r} is {target.status}; merge into a live one", "into"
+            )
+        return target
+
+
+def project_view(project: ProjectRow, *, insider: bool) -> dict[str, Any]:
+    p = to_project(project)
+    view: dict[str, Any] = {
+        "id": project.project_key,
+        "title": p.name,
+        "description": p.attributes.get("description", ""),
+        "status": project.status,
+        "cost": plain(p.cost),
+        "cost_estimate": project.cost_estimate,
+        "district": p.district,
+        "categories": list(p.categories),
+        "outcomes": list(p.outcomes),
+        "reason": project.reason,
+        "merged_into": project.merged_into,
+    }
+    if insider:
+        view["proposer"] = project.proposer
+    return view
+
+
+def _check_fits(config: RoundConfig, proposal: ProposalIn) -> None:
+    districts = [d.name for d in config.districts]
+    if proposal.district is not None and proposal.district not in districts:
+        raise InvalidError(
+            f"unknown district {proposal.district!r}; districts: {', '.join(districts) or 'none'}",
+            "district",
+        )
+    for category in proposal.categories:
+        if category not in config.categories:
+            raise InvalidError(
+                f"unknown category {category!r}; categories: "
+                f"{', '.join(config.categories) or 'none'}",
+                "categories",
+            )
+    keys = [o.key for o in config.outcomes]
+    for key in proposal.outcomes:
+        if key not in keys:
+            raise InvalidError(
+                f"unknown outcome priority {key!r}; outcomes: {', '.join(keys) or 'none'}",
+                "outcomes",
+            )
+    if keys and not proposal.outcomes:
+        raise InvalidError("name the outcome priorities the project serves", "outcomes")
+    if len(set(proposal.outcomes)) != len(proposal.outcomes):
+        raise InvalidError("an outcome priority is named twice", "outcomes")
+    if len(set(proposal.categories)) != len(proposal.categories):
+        raise InvalidError("a category is named twice", "categories")

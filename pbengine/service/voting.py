@@ -1,0 +1,302 @@
+"""Voter codes and ballots: residents vote online, staff enter paper and assisted ballots.
+
+A ballot is checked completely before anything is stored. It is stored under
+the voter's pseudonymous key, never under their code, and a later ballot from
+the same code replaces the earlier one while voting is open (if the round
+allows revoting). A ballot entered by staff from paper is final: the code it
+was entered under cannot then vote online.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from pbengine.core.ballot_check import BallotError, check_ballot
+from pbengine.core.canonical import digest
+from pbengine.core.election import VoteType
+from pbengine.core.money import parse_amount, plain
+from pbengine.core.phases import ORDER, Phase
+from pbengine.service.access import config_of, get_round, own_round, phase_of
+from pbengine.service.config import Amount, RoundConfig
+from pbengine.service.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    Principal,
+    UnauthorizedError,
+)
+from pbengine.store.ballots import BallotRepository, now
+from pbengine.store.repository import ACCEPTED, RoundRepository
+from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow
+from pbengine.store.tokens import new_voter_code, new_voter_key, voter_code_digest
+
+STAFF_CHANNELS = ("paper", "assisted")
+ONLINE = "online"
+MAX_CODES_PER_REQUEST = 10_000
+
+
+class VoterCodesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1, le=MAX_CODES_PER_REQUEST)
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="facts about these voters stored with their ballots, e.g. "
+        '{"district": "North", "age": "65+"}; used to report and reweight turnout',
+    )
+
+
+class BallotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[str] = Field(
+        default_factory=list, description="project ids; best first on an ordinal ballot"
+    )
+    points: dict[str, Amount] | None = Field(
+        default=None, description="cumulative and scoring ballots: points per project id"
+    )
+    outcomes: list[str] = Field(
+        default_factory=list, description="outcome priority keys; most important first"
+    )
+    voter_code: str | None = Field(
+        default=None, description="staff entering a paper or assisted ballot: the voter's code"
+    )
+    channel: Literal["paper", "assisted"] | None = Field(
+        default=None, description="staff only: how the ballot reached them"
+    )
+
+
+@dataclass(frozen=True)
+class Cast:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class VotingService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rounds = RoundRepository(session)
+        self.ballots = BallotRepository(session)
+
+    def issue_codes(self, principal: Principal, round_id: int, order: VoterCodesIn) -> list[str]:
+        """New voter codes, returned once and stored only as digests."""
+        row = own_round(self.rounds, principal, round_id)
+        if ORDER.index(phase_of(row)) > ORDER.index(Phase.VOTING):
+            raise ConflictError(f"voting is over (the round is in '{row.phase}')", "phase")
+        config = config_of(self.rounds, row)
+        district = order.attributes.get("district")
+        names = [d.name for d in config.districts]
+        if district is not None and district not in names:
+            raise InvalidError(
+                f"unknown district {district!r}; districts: {', '.join(names) or 'none'}",
+                "attributes.district",
+            )
+        codes = [new_voter_code() for _ in range(order.count)]
+        self.ballots.add_voter_codes(
+            round_id,
+            [(voter_code_digest(code), new_voter_key()) for code in codes],
+            order.attributes,
+        )
+        self.session.commit()
+        return codes
+
+    def cast(
+        self,
+        principal: Principal,
+        round_id: int,
+        ballot: BallotIn,
+        idempotency_key: str | None = None,
+    ) -> Cast:
+        row = get_round(self.rounds, round_id)
+        voter, channel, staff = self._voter(principal, row, ballot)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+            raise InvalidError("an Idempotency-Key is 1 to 200 characters", "Idempotency-Key")
+        request = digest(
+            {
+                "voter": voter.voter_key,
+                "ballot": ballot.model_dump(mode="json", exclude={"voter_code"}),
+            }
+        )
+        if idempotency_key is not None:
+            earlier = self._replay(round_id, idempotency_key, request)
+            if earlier is not None:
+                return earlier
+        if phase_of(row) is not Phase.VOTING:
+            raise ConflictError(
+                f"ballots are cast in phase 'voting'; the round is in '{row.phase}'", "phase"
+            )
+        config = config_of(self.rounds, row)
+        projects, points = self._checked(round_id, row, config, ballot)
+        existing = self.ballots.ballot_of(round_id, voter.voter_key)
+        _check_may_vote(config, existing, channel)
+        cast_at = now()
+        receipt = digest(
+            {
+                "round": round_id,
+                "voter": voter.voter_key,
+                "projects": projects,
+                "points": None if points is None else [plain(p) for p in points],
+                "outcomes": ballot.outcomes,
+                "cast_at": cast_at.isoformat(),
+            }
+        )
+        stored = self.ballots.put_ballot(
+            existing,
+            round_id=round_id,
+            voter_key=voter.voter_key,
+            projects=projects,
+            points=points,
+            outcomes=ballot.outcomes,
+            attributes=json.loads(voter.attributes_json),
+            channel=channel,
+            staff=staff,
+            receipt=receipt,
+            cast_at=cast_at,
+        )
+        body = _receipt(round_id, stored)
+        if idempotency_key is not None:
+            self.ballots.keep_reply(round_id, idempotency_key, request, 201, body)
+        try:
+            self.session.commit()
+        except IntegrityError:
+            # Two requests for one voter (or one key) raced; the database kept one of them.
+            self.session.rollback()
+            if idempotency_key is not None:
+                earlier = self._replay(round_id, idempotency_key, request)
+                if earlier is not None:
+                    return earlier
+            raise ConflictError(
+                "another ballot for this voter code arrived at the same moment; send it again",
+                "voter_code",
+            ) from None
+        return Cast(201, body)
+
+    def count(self, round_id: int) -> dict[str, Any]:
+        get_round(self.rounds, round_id)
+        by_channel = self.rounds.count_ballots(round_id)
+        return {
+            "round": round_id,
+            "ballots": sum(by_channel.values()),
+            "by_channel": by_channel,
+            "voter_codes_issued": self.ballots.count_voter_codes(round_id),
+        }
+
+    def _voter(
+        self, principal: Principal, row: RoundRow, ballot: BallotIn
+    ) -> tuple[VoterCodeRow, str, str | None]:
+        """Whose ballot this is, the channel it came by, and the staff member who entered it."""
+        assert row.id is not None
+        if principal.is_resident:
+            if ballot.voter_code is not None or ballot.channel is not None:
+                raise InvalidError(
+                    "voter_code and channel are for staff entering a ballot on paper", "voter_code"
+                )
+            if principal.round_id != row.id or principal.voter_key is None:
+                raise ForbiddenError("this voter code is for another round", "authorization")
+            voter = self.ballots.voter_by_key(row.id, principal.voter_key)
+            assert voter is not None
+            return voter, ONLINE, None
+        if principal.role is None:
+            raise UnauthorizedError(
+                "voting needs a voter code: send 'Authorization: Bearer <code>'", "authorization"
+            )
+        own_round(self.rounds, principal, row.id)  # auditors and other councils stop here
+        if ballot.channel is None:
+            raise InvalidError(
+                "staff entering a ballot say how it came: paper or assisted", "channel"
+            )
+        if not ballot.voter_code:
+            raise InvalidError("staff entering a ballot give the voter's code", "voter_code")
+        voter = self.ballots.voter_by_digest(voter_code_digest(ballot.voter_code))
+        if voter is None or voter.round_id != row.id:
+            raise InvalidError("no such voter code in this round", "voter_code")
+        return voter, ballot.channel, principal.staff
+
+    def _checked(
+        self, round_id: int, row: RoundRow, config: RoundConfig, ballot: BallotIn
+    ) -> tuple[list[str], list[Fraction] | None]:
+        vote_type = VoteType(row.vote_type)
+        if vote_type.has_points:
+            if ballot.projects:
+                raise InvalidError(
+                    f"a {vote_type} ballot gives points: send 'points', not 'projects'", "projects"
+                )
+            projects = list((ballot.points or {}).keys())
+            points: list[Fraction] | None = [
+                parse_amount(value) for value in (ballot.points or {}).values()
+            ]
+        else:
+            projects, points = list(ballot.projects), None
+            if ballot.points is not None:
+                raise InvalidError(f"a {vote_type} ballot gives no points", "points")
+        _check_outcomes(config, ballot.outcomes)
+        if not projects and not ballot.outcomes:
+            raise InvalidError("the ballot names no project and no outcome priority", "projects")
+        costs = {
+            p.project_key: parse_amount(p.cost)
+            for p in self.rounds.projects(round_id, status=ACCEPTED)
+        }
+        try:
+            check_ballot(vote_type, config.limits(), costs, projects, points)
+        except BallotError as exc:
+            raise InvalidError(exc.problem, exc.field) from None
+        return projects, points
+
+    def _replay(self, round_id: int, key: str, request: str) -> Cast | None:
+        earlier = self.ballots.reply(round_id, key)
+        if earlier is None:
+            return None
+        if earlier.request_digest != request:
+            raise ConflictError(
+                "this Idempotency-Key was used for a different request", "Idempotency-Key"
+            )
+        return Cast(earlier.status_code, json.loads(earlier.response_json), replayed=True)
+
+
+def _check_may_vote(config: RoundConfig, existing: BallotRow | None, channel: str) -> None:
+    if existing is None:
+        return
+    if not config.revote:
+        raise ConflictError(
+            "this voter code has been used: the round allows one ballot per code", "voter_code"
+        )
+    if existing.channel in STAFF_CHANNELS and channel == ONLINE:
+        raise ConflictError(
+            f"this voter code has been used: a {existing.channel} ballot was entered for it "
+            "by council staff, and that ballot is final online",
+            "voter_code",
+        )
+
+
+def _check_outcomes(config: RoundConfig, outcomes: list[str]) -> None:
+    keys = config.outcome_keys()
+    for key in outcomes:
+        if key not in keys:
+            raise InvalidError(f"{key!r} is not an outcome priority of this round", "outcomes")
+    if len(set(outcomes)) != len(outcomes):
+        raise InvalidError("an outcome priority is named twice", "outcomes")
+    most = config.ballot.max_outcomes
+    if most is not None and len(outcomes) > most:
+        raise InvalidError(
+            f"{len(outcomes)} outcome priorities named, above the maximum of {most}",
+            "max_outcomes",
+        )
+
+
+def _receipt(round_id: int, ballot: BallotRow) -> dict[str, Any]:
+    assert ballot.cast_at is not None
+    return {
+        "round": round_id,
+        "receipt": ballot.receipt,
+        "channel": ballot.channel,
+        "replaced_earlier_ballot": ballot.replaced > 0,
+        "cast_at": ballot.cast_at.isoformat(),
+    }
