@@ -64,7 +64,7 @@ def allocate_in_pools(
     for pool in pools:
         if not pool.projects:
             continue
-        sub = _pool_election(election, pool)
+        sub = pool_election(election, pool)
         outcome = run(sub)
         rule = outcome.rule
         selected.extend(outcome.selected)
@@ -81,7 +81,7 @@ def allocate_in_pools(
     return Outcome(rule, election.budget, tuple(selected), decisions, tuple(notes))
 
 
-def _pool_election(election: Election, pool: Pool) -> Election:
+def pool_election(election: Election, pool: Pool) -> Election:
     ballots = tuple(
         restricted
         for ballot in election.ballots

@@ -6,16 +6,27 @@ knapsack problem — solved exactly by CP-SAT and proven optimal. Among several
 optimal sets, the one funding the projects earliest in the tie-breaking order
 is chosen, so the outcome does not depend on the solver's search.
 
+Fairness constraints enter the model exactly: spending caps are hard; floors
+are met if any affordable set meets them, and otherwise fall short by the
+least total possible, the result naming each shortfall. Money is scaled to
+integers exactly; a fractional share of a project's cost (a city-wide
+project counted towards a district by its supporters) is rounded down
+towards a floor and up towards a cap, so a bound the model meets is met.
+
 Every unfunded project is explained by how much total support the best set
 that includes it loses against the optimum.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import lcm
 
-from pbengine.core.election import Election
+from pbengine.core.election import Election, Project
+from pbengine.core.fairness.bounds import SpendBound
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.rules.greedy import score_unit
@@ -23,32 +34,48 @@ from pbengine.core.rules.solvers.cpsat import SelectionModel
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
 
+# Weighted scores with a larger common denominator are rounded to this many parts of a vote.
+SCORE_RESOLUTION = 10**6
+
+
+@dataclass(frozen=True)
+class WelfareConstraints:
+    scores: Mapping[str, Fraction] | None = None
+    """Scores to maximise (e.g. turnout-weighted); None: the election's own."""
+    ineligible: Mapping[str, str] = field(default_factory=dict)
+    bounds: Sequence[SpendBound] = ()
+    exclusive: Sequence[frozenset[str]] = ()
+    together: Sequence[frozenset[str]] = ()
+
 
 def max_utilitarian_welfare(
-    election: Election, *, tie_breaking: TieBreaking = DEFAULT, rule: str = "max-welfare"
+    election: Election,
+    *,
+    tie_breaking: TieBreaking = DEFAULT,
+    rule: str = "max-welfare",
+    constraints: WelfareConstraints = WelfareConstraints(),
 ) -> Outcome:
-    scores = project_scores(election)
+    scores = constraints.scores or project_scores(election)
     unit = score_unit(election.vote_type)
-    reasons: dict[str, str] = {}
-    eligible = []
-    for p in election.projects:
-        if scores[p.id] <= 0:
-            reasons[p.id] = f"not funded: no {unit}"
-        elif p.withdrawn or p.cost > election.budget:
-            reasons[p.id] = f"not funded: costs {readable(p.cost)}, more than the whole budget"
-        else:
-            eligible.append(p)
+    reasons: dict[str, str] = dict(constraints.ineligible)
+    eligible = _eligible(election, scores, unit, constraints, reasons)
     if not eligible:
         return assemble(election, rule, [], reasons, ("nothing eligible to fund",))
     ids = {p.id for p in eligible}
-    money = lcm(1, election.budget.denominator, *(p.cost.denominator for p in eligible))
     points = lcm(1, *(scores[p.id].denominator for p in eligible))
-    model = SelectionModel(
-        weights={p.id: int(scores[p.id] * points) for p in eligible},
-        costs={p.id: int(p.cost * money) for p in eligible},
-        budget=int(election.budget * money),
-        at_most_one=[g & ids for g in election.exclusive_sets if len(g & ids) > 1],
+    notes: list[str] = []
+    if points > SCORE_RESOLUTION:
+        points = SCORE_RESOLUTION
+        notes.append(f"weighted scores rounded down to 1/{SCORE_RESOLUTION:,} of a vote")
+    model = _model(
+        election, eligible, {p: math.floor(scores[p] * points) for p in ids}, constraints
     )
+    shortfall = model.least_shortfall()
+    if shortfall is None:
+        for p in eligible:
+            reasons[p.id] = "not funded: no selection satisfies the spending caps"
+        return assemble(election, rule, [], reasons, ("no selection satisfies the caps",))
+    model.shortfall_allowed = shortfall
     ranks = tie_breaking.ranks(election)
     preference = sorted(model.weights, key=ranks.__getitem__)
     best, chosen, solves = model.lexicographic_optimum(preference)
@@ -63,7 +90,11 @@ def max_utilitarian_welfare(
         solves += 1
         with_it = model.solve({p.id: True})
         if with_it is None:
-            reasons[p.id] = "not funded: no affordable set can include it"
+            reasons[p.id] = (
+                "not funded: no affordable set can include it"
+                if not constraints.bounds and not constraints.exclusive
+                else "not funded: no affordable set meeting the constraints can include it"
+            )
             continue
         loss = Fraction(best - with_it[0], points)
         reasons[p.id] = (
@@ -73,5 +104,71 @@ def max_utilitarian_welfare(
             "preferred the funded one"
         )
     selected = [pid for pid in preference if pid in chosen]
-    notes = (f"CP-SAT: total support {readable(total)} {unit}, proven optimal ({solves} solves)",)
-    return assemble(election, rule, selected, reasons, notes)
+    notes.insert(
+        0, f"CP-SAT: total support {readable(total)} {unit}, proven optimal ({solves} solves)"
+    )
+    if shortfall:
+        notes.append(
+            "the floors cannot all be met: the result falls short by the least total possible"
+        )
+    return assemble(election, rule, selected, reasons, tuple(notes))
+
+
+def _eligible(
+    election: Election,
+    scores: Mapping[str, Fraction],
+    unit: str,
+    constraints: WelfareConstraints,
+    reasons: dict[str, str],
+) -> list[Project]:
+    """Projects the solver may choose; the others get their reason."""
+    eligible = []
+    for p in election.projects:
+        if p.id in reasons:
+            continue
+        if scores[p.id] <= 0:
+            reasons[p.id] = f"not funded: no {unit}"
+        elif p.withdrawn or p.cost > election.budget:
+            reasons[p.id] = f"not funded: costs {readable(p.cost)}, more than the whole budget"
+        else:
+            eligible.append(p)
+    ids = {p.id for p in eligible}
+    for group in constraints.together:
+        if len(group) > 1 and not group <= ids:
+            for pid in sorted(group & ids):
+                reasons[pid] = "not funded: it must be funded together with projects that cannot be"
+            ids -= group
+    return [p for p in eligible if p.id in ids]
+
+
+def _model(
+    election: Election,
+    eligible: list[Project],
+    weights: dict[str, int],
+    constraints: WelfareConstraints,
+) -> SelectionModel:
+    ids = {p.id for p in eligible}
+    costs = {p.id: p.cost for p in eligible}
+    money = lcm(1, election.budget.denominator, *(p.cost.denominator for p in eligible))
+
+    def scaled(bound: SpendBound, rounding: Callable[[Fraction], int]) -> dict[str, int]:
+        return {p: rounding(costs[p] * s * money) for p, s in bound.shares.items() if p in ids}
+
+    exclusive = [*constraints.exclusive, *election.exclusive_sets]
+    return SelectionModel(
+        weights=weights,
+        costs={p: int(c * money) for p, c in costs.items()},
+        budget=int(election.budget * money),
+        at_most_one=[g & ids for g in exclusive if len(g & ids) > 1],
+        together=[g for g in constraints.together if len(g) > 1 and g <= ids],
+        floors=[
+            (scaled(b, math.floor), math.ceil(b.floor * money))
+            for b in constraints.bounds
+            if b.floor is not None
+        ],
+        caps=[
+            (scaled(b, math.ceil), math.floor(b.cap * money))
+            for b in constraints.bounds
+            if b.cap is not None
+        ],
+    )

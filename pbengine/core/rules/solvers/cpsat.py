@@ -31,14 +31,41 @@ class SelectionModel:
     budget: int
     at_most_one: list[frozenset[str]] = field(default_factory=list)
     together: list[frozenset[str]] = field(default_factory=list)
-    spend_floors: list[tuple[frozenset[str], int]] = field(default_factory=list)
-    spend_caps: list[tuple[frozenset[str], int]] = field(default_factory=list)
+    floors: list[tuple[Mapping[str, int], int]] = field(default_factory=list)
+    """Spending floors: sum of coefficient * x >= floor, short by at most `shortfall_allowed`."""
+    caps: list[tuple[Mapping[str, int], int]] = field(default_factory=list)
+    shortfall_allowed: int = 0
+    """How far, in total, the floors may fall short (see `least_shortfall`)."""
     time_limit_s: float = 60.0
 
     def solve(
         self, fixed: Mapping[str, bool] | None = None, min_weight: int | None = None
     ) -> tuple[int, frozenset[str]] | None:
         """Best total weight and the projects achieving it; None if infeasible."""
+        model, x, shortfall = self._model(fixed)
+        model.add(sum(shortfall) <= self.shortfall_allowed)
+        objective = sum(self.weights[p] * x[p] for p in x)
+        if min_weight is not None:
+            model.add(objective >= min_weight)
+        model.maximize(objective)
+        solver = self._solve(model)
+        if solver is None:
+            return None
+        chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
+        return round(solver.objective_value), chosen
+
+    def least_shortfall(self) -> int | None:
+        """The least total by which the floors must fall short; None if even that is infeasible."""
+        if not self.floors:
+            return 0
+        model, _, shortfall = self._model(None)
+        model.minimize(sum(shortfall))
+        solver = self._solve(model)
+        return None if solver is None else round(solver.objective_value)
+
+    def _model(
+        self, fixed: Mapping[str, bool] | None
+    ) -> tuple[cp_model.CpModel, dict[str, cp_model.IntVar], list[cp_model.IntVar]]:
         model = cp_model.CpModel()
         x = {pid: model.new_bool_var(f"x_{i}") for i, pid in enumerate(self.weights)}
         model.add(sum(self.costs[p] * x[p] for p in x) <= self.budget)
@@ -48,16 +75,18 @@ class SelectionModel:
             members = sorted(group)
             for p in members[1:]:
                 model.add(x[p] == x[members[0]])
-        for group, floor in self.spend_floors:
-            model.add(sum(self.costs[p] * x[p] for p in group) >= floor)
-        for group, cap in self.spend_caps:
-            model.add(sum(self.costs[p] * x[p] for p in group) <= cap)
+        shortfall = []
+        for i, (coefficients, floor) in enumerate(self.floors):
+            short = model.new_int_var(0, max(floor, 0), f"short_{i}")
+            model.add(sum(c * x[p] for p, c in coefficients.items() if p in x) + short >= floor)
+            shortfall.append(short)
+        for coefficients, cap in self.caps:
+            model.add(sum(c * x[p] for p, c in coefficients.items() if p in x) <= cap)
         for pid, value in (fixed or {}).items():
             model.add(x[pid] == int(value))
-        objective = sum(self.weights[p] * x[p] for p in x)
-        if min_weight is not None:
-            model.add(objective >= min_weight)
-        model.maximize(objective)
+        return model, x, shortfall
+
+    def _solve(self, model: cp_model.CpModel) -> cp_model.CpSolver | None:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 0
@@ -69,8 +98,7 @@ class SelectionModel:
             raise SolverError(
                 f"CP-SAT stopped without proving optimality ({solver.status_name(status)})"
             )
-        chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
-        return round(solver.objective_value), chosen
+        return solver
 
     def lexicographic_optimum(self, preference: Sequence[str]) -> tuple[int, frozenset[str], int]:
         """The optimum that funds the most preferred projects: (weight, projects, solves).
