@@ -10,17 +10,28 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 from pbengine import __version__
-from pbengine.core.money import plain, readable
+from pbengine.core.fairness.enforce import allocate_fairly
+from pbengine.core.fairness.equalities import allocate_and_report
+from pbengine.core.fairness.resolve import FairnessError
+from pbengine.core.money import parse_amount, plain, readable
 from pbengine.core.outcome import Outcome
-from pbengine.core.rules import RULES, RuleOptions, UnknownRuleError, allocate
+from pbengine.core.rules import RULES, RuleOptions, UnknownRuleError, allocate, declared_rule
+from pbengine.core.rules.solvers.cpsat import SolverError
 from pbengine.core.tiebreak import TieBreaking
 from pbengine.formats.pabulib import PabulibError, read_file
+from pbengine.formats.rule_document import (
+    RuleDocument,
+    load_file,
+    load_preset,
+    preset_names,
+)
 from pbengine.verification import Verdict, verify
 
 DEMO = "demo"
@@ -35,7 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
-    except (UsageError, PabulibError, UnknownRuleError, ValueError) as exc:
+    except (
+        UsageError,
+        PabulibError,
+        UnknownRuleError,
+        FairnessError,
+        SolverError,
+        ValueError,
+    ) as exc:
         print(f"pbengine: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -53,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     alloc = commands.add_parser("allocate", help="allocate the budget of one election")
     alloc.add_argument("file", help=f"a pabulib .pb file, or '{DEMO}' for the bundled demo")
     _rule_options(alloc)
+    alloc.add_argument(
+        "--rules", help="a preset name from rules/ or a .toml rule document: fairness rules"
+    )
     alloc.add_argument("--json", action="store_true", help="print one JSON object")
     alloc.set_defaults(handler=_allocate)
 
@@ -64,7 +85,19 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", action="store_true", help="no progress bar")
     check.set_defaults(handler=_verify)
 
-    rules = commands.add_parser("rules", help="list the rules")
+    report = commands.add_parser(
+        "report", help="the equalities report: whom a result serves, what the rules changed"
+    )
+    report.add_argument(
+        "target", help="a pabulib .pb file, 'demo', or a round id in PBENGINE_DATABASE_URL"
+    )
+    report.add_argument(
+        "--rules", help="a preset name from rules/ or a .toml rule document (files only)"
+    )
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.set_defaults(handler=_report)
+
+    rules = commands.add_parser("rules", help="list the rules and the presets in rules/")
     rules.set_defaults(handler=_list_rules)
 
     token = commands.add_parser("token", help="API tokens")
@@ -127,7 +160,13 @@ def _load(path: str) -> Any:
 
 def _allocate(args: argparse.Namespace) -> int:
     election = _load(args.file)
-    outcome = allocate(election, args.rule, _options(args))
+    if args.rules:
+        spec = _rule_document(args.rules).spec(default_rule=args.rule or "")
+        if args.rule:
+            spec = replace(spec, rule=args.rule)
+        outcome = allocate_fairly(election, spec, options=_options(args)).outcome
+    else:
+        outcome = allocate(election, args.rule, _options(args))
     costs = election.costs()
     if args.json:
         json.dump(outcome_json(outcome, costs), sys.stdout, ensure_ascii=False)
@@ -245,7 +284,89 @@ def _list_rules(args: argparse.Namespace) -> int:
     del args
     for rule in RULES.values():
         print(f"{rule.name:32} {rule.summary}")
+    print("\npresets (rules/, for --rules):")
+    for name in preset_names():
+        first = load_preset(name).description.strip().splitlines()[0]
+        print(f"{name:32} {first}")
     return 0
+
+
+def _rule_document(name_or_path: str) -> RuleDocument:
+    if name_or_path.endswith(".toml") or "/" in name_or_path:
+        return load_file(name_or_path)
+    return load_preset(name_or_path)
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.target.isdigit():
+        if args.rules:
+            raise UsageError("a round reports under its own rules; --rules is for files")
+        report = _round_report(int(args.target))
+    else:
+        election = _load(args.target)
+        document = _rule_document(args.rules) if args.rules else RuleDocument()
+        spec = document.spec(default_rule=declared_rule(election) if not document.rule else "")
+        fair, equalities = allocate_and_report(election, spec)
+        report = {**outcome_json(fair.outcome, election.costs()), "equalities": equalities}
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_report(report, sys.stdout)
+    return 0
+
+
+def _round_report(round_id: int) -> dict[str, Any]:
+    from sqlmodel import Session
+
+    from pbengine.service.errors import Principal, ServiceError
+    from pbengine.service.rounds import RoundService
+    from pbengine.store.database import make_engine, upgrade
+
+    engine = make_engine()
+    upgrade(engine)
+    with Session(engine) as session:
+        try:
+            return RoundService(session).results(Principal(role="auditor"), round_id)
+        except ServiceError as exc:
+            raise UsageError(f"round {round_id}: {exc.problem}") from None
+
+
+def _print_report(report: dict[str, Any], out: TextIO) -> None:
+    e = report["equalities"]
+    out.write(f"rule {report['rule']}: funded {', '.join(report['selected']) or 'nothing'}\n")
+    coverage = e["coverage"]
+    out.write(f"voters with a funded project: {_pct(coverage['overall'])} of {e['voters']}\n")
+    for district, share in coverage["by_district"].items():
+        out.write(f"  {district}: {_pct(share)}\n")
+    if e["spend_by_district"]:
+        out.write("spend by district (share of spend / of voters / of population):\n")
+        for district, row in e["spend_by_district"].items():
+            out.write(
+                f"  {district}: {readable(parse_amount(row['spend']))} "
+                f"({_pct(row['share_of_spend'])} / {_pct(row['share_of_voters'])} / "
+                f"{_pct(row['share_of_population'])})\n"
+            )
+    for c in e["constraints"]:
+        state = "met" if c["met"] else f"NOT met: {readable(parse_amount(c['shortfall']))} short"
+        out.write(f"{c['label']}: spent {readable(parse_amount(c['spend']))}, {state}\n")
+    for line in e["enforcement"]:
+        out.write(f"enforced: {line}\n")
+    effect = e["effect"]
+    out.write(
+        f"compared with {effect['compared_with']}: brought in "
+        f"{', '.join(effect['brought_in']) or 'nothing'}; pushed out "
+        f"{', '.join(effect['pushed_out']) or 'nothing'}\n"
+    )
+    for name, verdict in e["proportionality"].items():
+        holds = {True: "holds", False: "fails", None: "unknown"}[verdict["holds"]]
+        out.write(f"{name}: {holds} ({verdict['why']})\n")
+
+
+def _pct(share: str | None) -> str:
+    if share is None:
+        return "-"
+    return f"{float(Fraction(share)) * 100:.1f}%"
 
 
 def _create_token(args: argparse.Namespace) -> int:

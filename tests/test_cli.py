@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from pbengine.cli import main
+from pbengine.demo_round import load_demo
+from pbengine.store.database import make_engine, upgrade
 from tests.conftest import FIXTURES
 
 ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
@@ -139,3 +141,52 @@ def test_console_script_is_installed() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("pbengine: error: unknown rule 'nope'")
+
+
+def test_allocate_with_fairness_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "allocate", str(ASSEN), "--rules", "threshold-greedy", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["rule"] == "greedy"
+    unfunded = [p for p in result["projects"] if "support threshold" in p["explanation"]]
+    assert all(not p["funded"] for p in unfunded)
+
+
+def test_report_on_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rules = tmp_path / "cap.toml"
+    rules.write_text('rule = "greedy"\n[support]\nmin_votes = 100000\n', encoding="utf-8")
+    code, out, _ = run_cli(capsys, "report", str(ASSEN), "--rules", str(rules), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["selected"] == []  # nobody has 100,000 votes in Assen
+    assert report["equalities"]["coverage"]["overall"] == "0"
+    assert report["equalities"]["effect"]["pushed_out"]
+    code, out, _ = run_cli(capsys, "report", str(ASSEN))
+    assert code == 0
+    assert "voters with a funded project" in out
+    assert "priceable: holds" in out
+
+
+def test_report_refuses_a_bad_rule_document(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rules = tmp_path / "bad.toml"
+    rules.write_text('rule = "greedy"\nflavour = "fair"\n', encoding="utf-8")
+    code, _, err = run_cli(capsys, "report", str(ASSEN), "--rules", str(rules))
+    assert code == 2
+    assert f"{rules}: flavour: Extra inputs are not permitted" in err
+
+
+def test_report_on_a_round(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PBENGINE_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    engine = make_engine()
+    upgrade(engine)
+    demo = load_demo(engine)
+    code, out, _ = run_cli(capsys, "report", str(demo.published_round), "--json")
+    assert code == 0
+    assert json.loads(out)["equalities"]["voters"] == 60
+    code, _, err = run_cli(capsys, "report", "424242")
+    assert code == 2
+    assert "no round 424242" in err

@@ -17,7 +17,7 @@ from pbengine.api.auth import principal_of
 from pbengine.api.errors import HANDLERS
 from pbengine.api.projects import ProjectController
 from pbengine.api.rounds import RoundController
-from pbengine.api.rules import list_rules
+from pbengine.api.rules import list_presets, list_rules
 from pbengine.api.voting import VotingController
 from pbengine.store.database import make_engine, upgrade
 
@@ -40,7 +40,13 @@ def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> 
 
     limit = max_body or int(os.environ.get("PBENGINE_MAX_BODY", DEFAULT_MAX_BODY))
     return Litestar(
-        route_handlers=[RoundController, ProjectController, VotingController, list_rules],
+        route_handlers=[
+            RoundController,
+            ProjectController,
+            VotingController,
+            list_rules,
+            list_presets,
+        ],
         dependencies={
             "session": Provide(provide_session),
             "caller": Provide(principal_of, sync_to_thread=True),

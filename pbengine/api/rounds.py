@@ -16,6 +16,7 @@ from pbengine.service.config import (
     FROZEN_ONCE_VOTING,
     BallotSettings,
     District,
+    Fairness,
     OutcomePriority,
     RoundConfig,
     RoundPatch,
@@ -40,6 +41,7 @@ class RoundOut(BaseModel):
     categories: list[str]
     outcomes: list[OutcomePriority]
     revote: bool
+    fairness: Fairness | None
     schedule: dict[Phase, datetime]
     frozen: list[str] = Field(description="settings that can no longer change")
 
@@ -61,6 +63,7 @@ class RoundOut(BaseModel):
             categories=config.categories,
             outcomes=config.outcomes,
             revote=config.revote,
+            fairness=config.fairness,
             schedule=config.schedule,
             frozen=list(FROZEN_ONCE_VOTING) if voting_has_opened(Phase(row.phase)) else [],
         )

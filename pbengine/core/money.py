@@ -50,3 +50,9 @@ def _finite_decimal(value: Fraction) -> str | None:
     sign = "-" if scaled < 0 else ""
     magnitude = str(abs(scaled.numerator)).rjust(digits + 1, "0")
     return f"{sign}{magnitude[:-digits]}.{magnitude[-digits:]}"
+
+
+def rounded(value: Fraction, places: int) -> str:
+    """Exact rounding (half to even) to `places` decimals, as text: the same on every machine."""
+    scaled = round(value * 10**places)
+    return plain(Fraction(scaled, 10**places))

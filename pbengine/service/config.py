@@ -26,6 +26,12 @@ from pbengine.core.election import BallotLimits, Election, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
 from pbengine.core.rules import RULES
+from pbengine.formats.rule_document import (
+    RuleDocument,
+    RuleDocumentError,
+    load_preset,
+    parse_document,
+)
 
 
 def _exact(value: Any) -> str:
@@ -121,6 +127,38 @@ class BallotSettings(_Strict):
         return self
 
 
+class Fairness(_Strict):
+    """Fairness rules: a preset from rules/ or a rule document written inline.
+
+    The document is stored with the round as resolved when it was set, so a
+    later edit of a preset file does not change a round that used it.
+    """
+
+    preset: str | None = Field(default=None, description="a preset name, e.g. equal-shares")
+    document: dict[str, Any] | None = Field(
+        default=None, description="an inline rule document (the TOML's content, as JSON)"
+    )
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Fairness:
+        if self.preset is None and self.document is None:
+            raise ValueError("give either a preset or a document")
+        try:
+            # A stored round carries both: the preset's name and its document as resolved
+            # when it was set, which stands even if the preset file has changed since.
+            if self.document is None and self.preset is not None:
+                resolved = load_preset(self.preset)
+            else:
+                resolved = parse_document(self.document or {}, "fairness.document")
+        except RuleDocumentError as exc:
+            raise ValueError(f"{exc.key}: {exc.problem}") from None
+        self.document = resolved.model_dump(exclude_none=True, exclude_defaults=True)
+        return self
+
+    def rule_document(self) -> RuleDocument:
+        return parse_document(self.document or {}, self.preset or "fairness.document")
+
+
 class RoundConfig(_Strict):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
@@ -139,6 +177,9 @@ class RoundConfig(_Strict):
     )
     revote: bool = Field(
         default=True, description="a resident may vote again before close, replacing the ballot"
+    )
+    fairness: Fairness | None = Field(
+        default=None, description="fairness rules around the rule (GET /api/v1/rules/presets)"
     )
     schedule: dict[Phase, datetime] = Field(
         default_factory=dict, description="when each phase is planned to start (informative)"
@@ -181,6 +222,17 @@ class RoundConfig(_Strict):
         if rule is not None and rule not in RULES:
             raise ValueError(f"unknown rule {rule!r}; known rules: {', '.join(RULES)}")
         return rule
+
+    @field_validator("fairness")
+    @classmethod
+    def _one_way_of_districts(cls, fairness: Fairness | None, info: ValidationInfo) -> Any:
+        budgets = [d for d in info.data.get("districts", []) if d.budget is not None]
+        if fairness is not None and budgets:
+            raise ValueError(
+                "districts with their own budgets and fairness rules cannot be combined yet: "
+                "give districts floors or caps in the rule document instead"
+            )
+        return fairness
 
     @field_validator("schedule")
     @classmethod
@@ -230,6 +282,7 @@ class RoundPatch(_Strict):
     ballot: BallotSettings | None = None
     rule: str | None = None
     revote: bool | None = None
+    fairness: Fairness | None = None
     schedule: dict[Phase, datetime] | None = None
 
 
@@ -243,6 +296,7 @@ FROZEN_ONCE_VOTING = (
     "ballot",
     "rule",
     "revote",
+    "fairness",
 )
 
 

@@ -7,19 +7,25 @@ commits on success and leaves nothing behind on failure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from pbengine.core.election import Election
+from pbengine.core.fairness.enforce import FairOutcome
+from pbengine.core.fairness.equalities import allocate_and_report, equalities
+from pbengine.core.fairness.resolve import FairnessError, resolve
+from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
 from pbengine.core.money import parse_amount
 from pbengine.core.outcome import Outcome
 from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition, results_public
 from pbengine.core.pools import PoolError, allocate_in_pools, district_pools
 from pbengine.core.rules import UnknownRuleError, allocate
+from pbengine.core.rules.solvers.cpsat import SolverError
 from pbengine.formats.pabulib import read_text, write_text
+from pbengine.formats.rule_document import RuleDocument
 from pbengine.service.access import (
     config_of,
     council_of,
@@ -141,8 +147,9 @@ class RoundService:
             )
         config = config_of(self.rounds, row)
         election = self.rounds.election(round_id)
-        outcome = _run(election, config, rule)
-        self.rounds.save_outcome(round_id, outcome)
+        votes = BallotRepository(self.session).outcome_votes(round_id)
+        outcome, equalities = _run(election, config, rule, _facts(config, votes))
+        self.rounds.save_outcome(round_id, outcome, equalities)
         row.phase = Phase.ALLOCATED
         self.session.add(row)
         self.session.commit()
@@ -167,7 +174,9 @@ class RoundService:
     ) -> dict[str, Any]:
         assert row.id is not None
         outcome_votes = BallotRepository(self.session).outcome_votes(row.id)
-        return results_report(row, config, election, outcome, outcome_votes)
+        report = results_report(row, config, election, outcome, outcome_votes)
+        report["equalities"] = self.rounds.latest_report(row.id)
+        return report
 
     def _apply(self, row: RoundRow, config: RoundConfig) -> None:
         row.title = config.title
@@ -234,15 +243,47 @@ def validated_config(data: dict[str, Any]) -> RoundConfig:
         raise InvalidError(str(first["msg"]).removeprefix("Value error, "), field) from None
 
 
-def _run(election: Election, config: RoundConfig, override: str | None) -> Outcome:
+def _run(
+    election: Election, config: RoundConfig, override: str | None, facts: RoundFacts
+) -> tuple[Outcome, dict[str, Any]]:
+    """The round's allocation, and its equalities report."""
     rule = override or config.rule  # None: the rule an imported file declares
     try:
         budgets = config.district_budgets()
-        if not budgets:
-            return allocate(election, rule)
-        pools = district_pools(election, budgets)
-        return allocate_in_pools(election, pools, lambda sub: allocate(sub, rule))
+        if budgets:
+            pools = district_pools(election, budgets)
+            outcome = allocate_in_pools(election, pools, lambda sub: allocate(sub, rule))
+            fair = FairOutcome(
+                outcome,
+                resolve(FairnessSpec(outcome.rule), election, facts),
+                (),
+                (),
+                ("district budgets: each district's projects compete for its budget alone",),
+            )
+            return outcome, equalities(election, fair, outcome, facts)
+        document = config.fairness.rule_document() if config.fairness else RuleDocument()
+        spec = document.spec(default_rule=rule or "")
+        if override:
+            spec = replace(spec, rule=override)
+        fair, report = allocate_and_report(election, spec, facts)
+        return fair.outcome, report
     except UnknownRuleError as exc:
         raise InvalidError(str(exc), "rule") from None
     except PoolError as exc:
         raise InvalidError(str(exc), "districts") from None
+    except FairnessError as exc:
+        raise InvalidError(exc.problem, f"fairness.{exc.key}") from None
+    except SolverError as exc:
+        raise InvalidError(
+            f"the solver could not settle the allocation: {exc}", "fairness"
+        ) from None
+
+
+def _facts(config: RoundConfig, outcome_votes: list[list[str]]) -> RoundFacts:
+    return RoundFacts(
+        district_populations={
+            d.name: d.population for d in config.districts if d.population is not None
+        },
+        outcome_keys=tuple(o.key for o in config.outcomes),
+        outcome_votes=tuple(tuple(v) for v in outcome_votes),
+    )

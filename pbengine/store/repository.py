@@ -180,7 +180,9 @@ class RoundRepository:
         ).all()
         return {channel: int(n) for channel, n in rows}
 
-    def save_outcome(self, round_id: int, outcome: Outcome) -> None:
+    def save_outcome(
+        self, round_id: int, outcome: Outcome, report: dict[str, Any] | None = None
+    ) -> None:
         self.session.add(
             AllocationRow(
                 round_id=round_id,
@@ -190,8 +192,17 @@ class RoundRepository:
                     [asdict(d) for d in outcome.decisions], ensure_ascii=False
                 ),
                 notes_json=json.dumps(list(outcome.notes), ensure_ascii=False),
+                report_json=json.dumps(report or {}, ensure_ascii=False),
             )
         )
+
+    def latest_report(self, round_id: int) -> dict[str, Any]:
+        row = self.session.exec(
+            select(AllocationRow)
+            .where(AllocationRow.round_id == round_id)
+            .order_by(col(AllocationRow.id).desc())
+        ).first()
+        return {} if row is None else dict(json.loads(row.report_json))
 
     def latest_outcome(self, round_id: int) -> Outcome | None:
         row = self.session.exec(

@@ -84,6 +84,9 @@ class AllocationRow(SQLModel, table=True):
     selected_json: str
     decisions_json: str
     notes_json: str = "[]"
+    # The equalities report computed with the allocation (JSON), kept so that it is shown
+    # exactly as it was computed.
+    report_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
     created_at: datetime = Field(default_factory=_now)
 
 

@@ -122,7 +122,7 @@ def _district_bounds(spec: FairnessSpec, election: Election, facts: RoundFacts) 
     names = list(dict.fromkeys([*floors, *caps]))
     if not names:
         return []
-    shares = _district_shares(election, set(names))
+    shares = district_shares(election, set(names))
     return [
         SpendBound(
             key=f"districts.{'floors' if d in floors else 'caps'}.{d}",
@@ -145,7 +145,7 @@ def _district_sizes(mode: str, election: Election, facts: RoundFacts) -> dict[st
     return {str(d): Fraction(n) for d, n in sorted(counts.items())}
 
 
-def _district_shares(election: Election, names: set[str]) -> dict[str, dict[str, Fraction]]:
+def district_shares(election: Election, names: set[str]) -> dict[str, dict[str, Fraction]]:
     shares: dict[str, dict[str, Fraction]] = {d: {} for d in names}
     supporters: dict[str, Counter[str]] = defaultdict(Counter)
     for ballot in election.ballots:

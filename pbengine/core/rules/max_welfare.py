@@ -30,10 +30,12 @@ from pbengine.core.fairness.bounds import SpendBound
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.rules.greedy import score_unit
-from pbengine.core.rules.solvers.cpsat import SelectionModel
+from pbengine.core.rules.solvers.cpsat import SelectionModel, SolverError
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
 
+# Deterministic solver time (about seconds) to settle one unfunded project's explanation.
+EXPLANATION_EFFORT = 5.0
 # Weighted scores with a larger common denominator are rounded to this many parts of a vote.
 SCORE_RESOLUTION = 10**6
 
@@ -70,11 +72,12 @@ def max_utilitarian_welfare(
     model = _model(
         election, eligible, {p: math.floor(scores[p] * points) for p in ids}, constraints
     )
-    shortfall = model.least_shortfall()
-    if shortfall is None:
+    least = model.least_shortfall()
+    if least is None:
         for p in eligible:
             reasons[p.id] = "not funded: no selection satisfies the spending caps"
         return assemble(election, rule, [], reasons, ("no selection satisfies the caps",))
+    shortfall, proven = least
     model.shortfall_allowed = shortfall
     ranks = tie_breaking.ranks(election)
     preference = sorted(model.weights, key=ranks.__getitem__)
@@ -88,7 +91,14 @@ def max_utilitarian_welfare(
             )
             continue
         solves += 1
-        with_it = model.solve({p.id: True})
+        try:
+            with_it = model.solve({p.id: True}, effort=EXPLANATION_EFFORT)
+        except SolverError:
+            reasons[p.id] = (
+                "not funded: not in the optimal set (what including it would cost was not "
+                "settled within the solver's search effort)"
+            )
+            continue
         if with_it is None:
             reasons[p.id] = (
                 "not funded: no affordable set can include it"
@@ -107,9 +117,14 @@ def max_utilitarian_welfare(
     notes.insert(
         0, f"CP-SAT: total support {readable(total)} {unit}, proven optimal ({solves} solves)"
     )
-    if shortfall:
+    if shortfall and proven:
         notes.append(
             "the floors cannot all be met: the result falls short by the least total possible"
+        )
+    elif shortfall:
+        notes.append(
+            "the floors cannot all be met: the result falls short by the least total CP-SAT "
+            "found in a fixed, machine-independent search effort (not proven least)"
         )
     return assemble(election, rule, selected, reasons, tuple(notes))
 

@@ -6,7 +6,8 @@ at most one may be funded, sets funded together or not at all. Everything is
 integral: callers scale money and scores to integers first.
 
 `solve` returns a proven optimum or raises; the search runs on one worker
-with a fixed seed so that it behaves the same on every machine, and callers
+with a fixed seed and a deterministic effort limit so that it behaves the
+same on every machine, and callers
 that need one particular optimum among several fix it lexicographically
 (see `lexicographic_optimum`).
 """
@@ -36,10 +37,17 @@ class SelectionModel:
     caps: list[tuple[Mapping[str, int], int]] = field(default_factory=list)
     shortfall_allowed: int = 0
     """How far, in total, the floors may fall short (see `least_shortfall`)."""
-    time_limit_s: float = 60.0
+    shortfall_effort: float = 20.0
+    """Deterministic time (about seconds) spent looking for the least shortfall."""
+    effort: float = 60.0
+    """Deterministic time (about seconds) a solve may take before it gives up: a limit that
+    falls at the same point of the search on every machine, unlike wall-clock time."""
 
     def solve(
-        self, fixed: Mapping[str, bool] | None = None, min_weight: int | None = None
+        self,
+        fixed: Mapping[str, bool] | None = None,
+        min_weight: int | None = None,
+        effort: float | None = None,
     ) -> tuple[int, frozenset[str]] | None:
         """Best total weight and the projects achieving it; None if infeasible."""
         model, x, shortfall = self._model(fixed)
@@ -48,20 +56,32 @@ class SelectionModel:
         if min_weight is not None:
             model.add(objective >= min_weight)
         model.maximize(objective)
-        solver = self._solve(model)
+        solver = self._solve(model, effort)
         if solver is None:
             return None
         chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
         return round(solver.objective_value), chosen
 
-    def least_shortfall(self) -> int | None:
-        """The least total by which the floors must fall short; None if even that is infeasible."""
+    def least_shortfall(self) -> tuple[int, bool] | None:
+        """The least total by which the floors must fall short, and whether that is proven.
+
+        Minimising a shortfall can be much harder than maximising support, so
+        this search stops after a fixed amount of *deterministic* work (the
+        same on every machine) and keeps the best total it found. None if
+        even the caps cannot be met.
+        """
         if not self.floors:
-            return 0
+            return 0, True
         model, _, shortfall = self._model(None)
         model.minimize(sum(shortfall))
-        solver = self._solve(model)
-        return None if solver is None else round(solver.objective_value)
+        solver = self._solver()
+        solver.parameters.max_deterministic_time = self.shortfall_effort
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE:
+            return None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise SolverError(f"CP-SAT found no selection ({solver.status_name(status)})")
+        return round(solver.objective_value), status == cp_model.OPTIMAL
 
     def _model(
         self, fixed: Mapping[str, bool] | None
@@ -86,11 +106,19 @@ class SelectionModel:
             model.add(x[pid] == int(value))
         return model, x, shortfall
 
-    def _solve(self, model: cp_model.CpModel) -> cp_model.CpSolver | None:
+    def _solver(self) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 0
-        solver.parameters.max_time_in_seconds = self.time_limit_s
+        solver.parameters.max_deterministic_time = self.effort
+        return solver
+
+    def _solve(
+        self, model: cp_model.CpModel, effort: float | None = None
+    ) -> cp_model.CpSolver | None:
+        solver = self._solver()
+        if effort is not None:
+            solver.parameters.max_deterministic_time = effort
         status = solver.solve(model)
         if status == cp_model.INFEASIBLE:
             return None
