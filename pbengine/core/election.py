@@ -93,6 +93,17 @@ class BallotLimits:
     max_sum_points: Fraction | None = None
 
 
+# BallotLimits' fields that hold amounts (the others count projects), as pabulib names them.
+AMOUNT_LIMITS = (
+    "min_sum_cost",
+    "max_sum_cost",
+    "min_points",
+    "max_points",
+    "min_sum_points",
+    "max_sum_points",
+)
+
+
 @dataclass(frozen=True)
 class Election:
     budget: Fraction

@@ -21,20 +21,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 
-from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
+from pbengine.core.election import AMOUNT_LIMITS, Ballot, BallotLimits, Election, Project, VoteType
 from pbengine.core.money import parse_amount, plain
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
 _COUNT_KEYS = ("num_projects", "num_votes")
 _INT_LIMITS = ("min_length", "max_length")
-_AMOUNT_LIMITS = (
-    "min_sum_cost",
-    "max_sum_cost",
-    "min_points",
-    "max_points",
-    "min_sum_points",
-    "max_sum_points",
-)
+_AMOUNT_LIMITS = AMOUNT_LIMITS
 _TYPED_KEYS = frozenset(
     {"budget", "vote_type", "rule", "min_project_score_threshold", *_COUNT_KEYS}
     | set(_INT_LIMITS)

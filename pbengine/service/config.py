@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from pbengine.core.election import BallotLimits, Election, VoteType
+from pbengine.core.election import AMOUNT_LIMITS, BallotLimits, Election, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
 from pbengine.core.rules import RULES
@@ -325,16 +325,7 @@ def _config_of_import(election: Election, title: str) -> RoundConfig:
     ballot_type = {v: k for k, v in _VOTE_TYPES.items() if k != "knapsack"}[election.vote_type]
     limits = election.limits
     amounts = {
-        key: plain(value)
-        for key in (
-            "min_sum_cost",
-            "max_sum_cost",
-            "min_points",
-            "max_points",
-            "min_sum_points",
-            "max_sum_points",
-        )
-        if (value := getattr(limits, key)) is not None
+        key: plain(value) for key in AMOUNT_LIMITS if (value := getattr(limits, key)) is not None
     }
     if not election.vote_type.has_points:
         amounts = {k: v for k, v in amounts.items() if "points" not in k}

@@ -246,3 +246,22 @@ def test_impossible_constraints_are_refused_naming_the_setting(
         resolve(spec, TOWN)
     assert refused.value.key == key
     assert words in refused.value.problem
+
+
+@pytest.mark.parametrize("rule", ALL_RULES)
+def test_district_cap_keeps_north_small(rule: str) -> None:
+    # North may take at most 50: its one project costs 60, so South's two are funded instead.
+    spec = FairnessSpec(rule, district_caps={"North": Amount(F(50))})
+    fair = allocate_fairly(TOWN, spec)
+    assert set(fair.outcome.selected) == {"s1", "s2"}
+    assert fair.checks[0].spend == 0
+
+
+def test_population_floors_split_by_population() -> None:
+    facts = RoundFacts(district_populations={"North": 3000, "South": 1000})
+    spec = FairnessSpec("greedy", district_floor="population", district_floor_share=F(1, 2))
+    resolved = resolve(spec, TOWN, facts)
+    assert {b.label: b.floor for b in resolved.bounds} == {
+        "district North": F(75, 2),
+        "district South": F(25, 2),
+    }
