@@ -57,7 +57,7 @@ class RoundOut(BaseModel):
             phase=Phase(row.phase),
             budget=row.budget,
             currency=config.currency,
-            rule=config.rule or row.rule,
+            rule=config.effective_rule or row.rule,
             ballot=config.ballot,
             districts=config.districts,
             categories=config.categories,
@@ -96,7 +96,7 @@ class RoundController(Controller):
     def list_rounds(self, session: DbSession) -> list[RoundSummary]:
         return [
             RoundSummary(id=r.id or 0, council=r.council, title=r.title, phase=Phase(r.phase))
-            for r in RoundService(session).list()
+            for r in RoundService(session).all_rounds()
         ]
 
     @get(

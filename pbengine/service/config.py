@@ -243,6 +243,12 @@ class RoundConfig(_Strict):
         return schedule
 
     @property
+    def effective_rule(self) -> str | None:
+        """The rule the allocation runs: the fairness document's, else the round's own."""
+        document = self.fairness.document if self.fairness else None
+        return (document or {}).get("rule") or self.rule
+
+    @property
     def vote_type(self) -> VoteType:
         return _VOTE_TYPES[self.ballot.type]
 

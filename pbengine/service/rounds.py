@@ -88,7 +88,7 @@ class RoundService:
         row = get_round(self.rounds, round_id)
         return RoundView(row, config_of(self.rounds, row))
 
-    def list(self) -> list[RoundRow]:
+    def all_rounds(self) -> list[RoundRow]:
         return self.rounds.rounds()
 
     def import_pb(self, principal: Principal, text: str, title: str | None = None) -> RoundView:

@@ -90,7 +90,9 @@ def test_a_district_floor_changes_the_result_and_the_report_says_so(
 def test_a_preset_is_stored_resolved(client: Client, engine: Engine) -> None:
     staff = bearer(engine, "council", "c")
     url, _ = _round_with_votes(client, staff, {"preset": "equal-shares-districts"})
-    stored = ok(client.get(url))["fairness"]
+    shown = ok(client.get(url))
+    assert shown["rule"] == "equalshares/add1"  # the preset's rule, not the round's default
+    stored = shown["fairness"]
     assert stored["preset"] == "equal-shares-districts"
     assert stored["document"]["districts"] == {"floor": "population", "floor_share": "50%"}
     result = ok(client.post(f"{url}/allocation", headers=staff))
