@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from fractions import Fraction
 
 from pbengine.core.election import Ballot, Election, VoteType
@@ -28,9 +29,22 @@ def ballot_scores(ballot: Ballot, vote_type: VoteType) -> dict[str, Fraction]:
     return {pid: Fraction(1) for pid in ballot.projects}
 
 
-def project_scores(election: Election) -> dict[str, Fraction]:
-    """Score of every project (zero for a project nobody voted for)."""
+def project_scores(
+    election: Election, weights: Mapping[str, Fraction] | None = None
+) -> dict[str, Fraction]:
+    """Score of every project (zero for a project nobody voted for).
+
+    `weights` (by voter id; 1 for a voter not listed) scales each ballot, as
+    turnout reweighting does.
+    """
     totals: dict[str, Fraction] = {p.id: Fraction(0) for p in election.projects}
+    if weights is not None:
+        for ballot in election.ballots:
+            weight = weights.get(ballot.voter_id, Fraction(1))
+            for pid, value in ballot_scores(ballot, election.vote_type).items():
+                if pid in totals:
+                    totals[pid] += weight * value
+        return totals
     if election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1):
         counts = Counter(pid for b in election.ballots for pid in set(b.projects))
         for pid, count in counts.items():

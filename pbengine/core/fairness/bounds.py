@@ -1,9 +1,9 @@
-"""A bound on spending over some projects: a floor to reach, a cap not to pass."""
+"""What a rule must respect beyond its budget: spending bounds, sets, ineligible projects."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 
@@ -24,3 +24,16 @@ class SpendBound:
     def room(self, selected: Collection[str], costs: Mapping[str, Fraction]) -> Fraction | None:
         """What is left under the cap; None without one."""
         return None if self.cap is None else self.cap - self.spend(selected, costs)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Everything a constrained rule (greedy, max-welfare) is given to respect."""
+
+    scores: Mapping[str, Fraction] | None = None
+    """Scores to rank or maximise (e.g. turnout-weighted); None: the election's own."""
+    ineligible: Mapping[str, str] = field(default_factory=dict)
+    """Projects that may not be funded, with the reason."""
+    bounds: Sequence[SpendBound] = ()
+    exclusive: Sequence[frozenset[str]] = ()
+    together: Sequence[frozenset[str]] = ()

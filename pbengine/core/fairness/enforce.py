@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pbengine.core.election import Election
-from pbengine.core.fairness.bounds import SpendBound
+from pbengine.core.fairness.bounds import Constraints, SpendBound
 from pbengine.core.fairness.greedy_fair import constrained_greedy
 from pbengine.core.fairness.resolve import NO_FACTS, Resolved, resolve
 from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
@@ -31,8 +31,8 @@ from pbengine.core.money import readable
 from pbengine.core.outcome import Decision, Outcome
 from pbengine.core.pools import Pool, allocate_in_pools, pool_election
 from pbengine.core.rules import RuleOptions, allocate, declared_rule
-from pbengine.core.rules.max_welfare import WelfareConstraints, max_utilitarian_welfare
-from pbengine.core.scoring import ballot_scores, project_scores
+from pbengine.core.rules.max_welfare import max_utilitarian_welfare
+from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, LISTED_ORDER
 
 
@@ -88,12 +88,15 @@ def allocate_fairly(
                     f"{readable(election.score_threshold)}",
                 )
     resolved = replace(resolved, ineligible=ineligible)
+    weighted = (
+        None if resolved.voter_weights is None else project_scores(election, resolved.voter_weights)
+    )
     if resolved.outcome_pools:
         outcome, notes = _by_outcome_pools(election, rule, resolved, options)
     elif rule.startswith("greedy"):
-        outcome, notes = _greedy(election, rule, resolved, options)
+        outcome, notes = _greedy(election, rule, _constraints(resolved, weighted), options)
     elif rule == "max-welfare":
-        outcome, notes = _max_welfare(election, rule, resolved, options)
+        outcome, notes = _max_welfare(election, rule, _constraints(resolved, weighted), options)
     else:
         outcome, notes = _rerun(election, rule, resolved, options)
     costs = election.costs()
@@ -112,51 +115,31 @@ def allocate_fairly(
     return FairOutcome(outcome, resolved, checks, broken, _how(rule, resolved))
 
 
-def weighted_scores(election: Election, weights: Mapping[str, Fraction]) -> dict[str, Fraction]:
-    totals = {p.id: Fraction(0) for p in election.projects}
-    for ballot in election.ballots:
-        weight = weights.get(ballot.voter_id, Fraction(1))
-        for pid, value in ballot_scores(ballot, election.vote_type).items():
-            if pid in totals:
-                totals[pid] += weight * value
-    return totals
-
-
-def _scores(election: Election, resolved: Resolved) -> dict[str, Fraction]:
-    if resolved.voter_weights is None:
-        return project_scores(election)
-    return weighted_scores(election, resolved.voter_weights)
+def _constraints(resolved: Resolved, scores: Mapping[str, Fraction] | None) -> Constraints:
+    return Constraints(
+        scores=scores,
+        ineligible=resolved.ineligible,
+        bounds=resolved.bounds,
+        exclusive=resolved.exclusive,
+        together=resolved.together,
+    )
 
 
 def _greedy(
-    election: Election, rule: str, resolved: Resolved, options: RuleOptions
+    election: Election, rule: str, constraints: Constraints, options: RuleOptions
 ) -> tuple[Outcome, tuple[str, ...]]:
     notes: tuple[str, ...] = ()
     if rule in ("greedy-no-skip", "greedy-reserve"):
         notes = (f"{rule} under fairness constraints skips what does not fit, like greedy",)
     outcome = constrained_greedy(
-        election,
-        scores=_scores(election, resolved),
-        rule=rule,
-        tie_breaking=options.tie_breaking or LISTED_ORDER,
-        ineligible=resolved.ineligible,
-        bounds=resolved.bounds,
-        exclusive=resolved.exclusive,
-        together=resolved.together,
+        election, constraints, rule=rule, tie_breaking=options.tie_breaking or LISTED_ORDER
     )
     return outcome, notes
 
 
 def _max_welfare(
-    election: Election, rule: str, resolved: Resolved, options: RuleOptions
+    election: Election, rule: str, constraints: Constraints, options: RuleOptions
 ) -> tuple[Outcome, tuple[str, ...]]:
-    constraints = WelfareConstraints(
-        scores=_scores(election, resolved) if resolved.voter_weights else None,
-        ineligible=resolved.ineligible,
-        bounds=resolved.bounds,
-        exclusive=resolved.exclusive,
-        together=resolved.together,
-    )
     outcome = max_utilitarian_welfare(
         election, tie_breaking=options.tie_breaking or DEFAULT, rule=rule, constraints=constraints
     )

@@ -11,35 +11,30 @@ as one, when the first of them comes up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 
 from pbengine.core.election import Election, Project
-from pbengine.core.fairness.bounds import SpendBound
+from pbengine.core.fairness.bounds import Constraints
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.rules.greedy import score_unit
+from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import TieBreaking
 
 
 def constrained_greedy(
-    election: Election,
-    *,
-    scores: Mapping[str, Fraction],
-    rule: str,
-    tie_breaking: TieBreaking,
-    ineligible: Mapping[str, str],
-    bounds: Sequence[SpendBound],
-    exclusive: Sequence[frozenset[str]],
-    together: Sequence[frozenset[str]],
+    election: Election, constraints: Constraints, *, rule: str, tie_breaking: TieBreaking
 ) -> Outcome:
+    scores = constraints.scores or project_scores(election)
+    ineligible, bounds, together = constraints.ineligible, constraints.bounds, constraints.together
     unit = score_unit(election.vote_type)
     ranks = tie_breaking.ranks(election)
     order = sorted(election.projects, key=lambda p: (-scores[p.id], ranks[p.id]))
     costs = election.costs()
     selected: list[str] = []
     reasons: dict[str, str] = dict(ineligible)
-    exclusive = [*exclusive, *election.exclusive_sets]
+    exclusive = [*constraints.exclusive, *election.exclusive_sets]
 
     def remaining() -> Fraction:
         return election.budget - sum((costs[p] for p in selected), Fraction(0))

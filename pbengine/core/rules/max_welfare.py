@@ -20,13 +20,12 @@ that includes it loses against the optimum.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from math import lcm
 
 from pbengine.core.election import Election, Project
-from pbengine.core.fairness.bounds import SpendBound
+from pbengine.core.fairness.bounds import Constraints, SpendBound
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.rules.greedy import score_unit
@@ -34,20 +33,12 @@ from pbengine.core.rules.solvers.cpsat import SelectionModel, SolverError
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
 
+UNCONSTRAINED = Constraints()
+
 # Deterministic solver time (about seconds) to settle one unfunded project's explanation.
 EXPLANATION_EFFORT = 5.0
 # Weighted scores with a larger common denominator are rounded to this many parts of a vote.
 SCORE_RESOLUTION = 10**6
-
-
-@dataclass(frozen=True)
-class WelfareConstraints:
-    scores: Mapping[str, Fraction] | None = None
-    """Scores to maximise (e.g. turnout-weighted); None: the election's own."""
-    ineligible: Mapping[str, str] = field(default_factory=dict)
-    bounds: Sequence[SpendBound] = ()
-    exclusive: Sequence[frozenset[str]] = ()
-    together: Sequence[frozenset[str]] = ()
 
 
 def max_utilitarian_welfare(
@@ -55,7 +46,7 @@ def max_utilitarian_welfare(
     *,
     tie_breaking: TieBreaking = DEFAULT,
     rule: str = "max-welfare",
-    constraints: WelfareConstraints = WelfareConstraints(),
+    constraints: Constraints = UNCONSTRAINED,
 ) -> Outcome:
     scores = constraints.scores or project_scores(election)
     unit = score_unit(election.vote_type)
@@ -133,7 +124,7 @@ def _eligible(
     election: Election,
     scores: Mapping[str, Fraction],
     unit: str,
-    constraints: WelfareConstraints,
+    constraints: Constraints,
     reasons: dict[str, str],
 ) -> list[Project]:
     """Projects the solver may choose; the others get their reason."""
@@ -160,7 +151,7 @@ def _model(
     election: Election,
     eligible: list[Project],
     weights: dict[str, int],
-    constraints: WelfareConstraints,
+    constraints: Constraints,
 ) -> SelectionModel:
     ids = {p.id for p in eligible}
     costs = {p.id: p.cost for p in eligible}
