@@ -129,7 +129,7 @@ class RoundService:
         config = config_of(self.rounds, row)
         if Phase(target) is Phase.VOTING:
             self._check_ready_to_vote(round_id, config)
-        if Phase(target) is Phase.PUBLISHED and self.rounds.latest_outcome(round_id) is None:
+        if Phase(target) is Phase.PUBLISHED and self.rounds.latest_allocation(round_id) is None:
             raise ConflictError("nothing to publish: run the allocation first", "phase")
         row.phase = target
         self.session.add(row)
@@ -153,30 +153,24 @@ class RoundService:
         row.phase = Phase.ALLOCATED
         self.session.add(row)
         self.session.commit()
-        return self._report(row, config, election, outcome)
+        return _report(row, config, election, outcome, equalities=equalities, outcome_votes=votes)
 
     def results(self, principal: Principal, round_id: int) -> dict[str, Any]:
         row = get_round(self.rounds, round_id)
         if not is_insider(principal, row) and not results_public(phase_of(row)):
             raise ForbiddenError("results are public once the round is published", "phase")
-        outcome = self.rounds.latest_outcome(round_id)
-        if outcome is None:
+        latest = self.rounds.latest_allocation(round_id)
+        if latest is None:
             raise ConflictError("no allocation has been run for this round yet", "allocation")
+        outcome, equalities = latest
         config = config_of(self.rounds, row)
-        return self._report(row, config, self.rounds.election(round_id), outcome)
+        votes = BallotRepository(self.session).outcome_votes(round_id)
+        election = self.rounds.election(round_id)
+        return _report(row, config, election, outcome, equalities=equalities, outcome_votes=votes)
 
     def export_pb(self, principal: Principal, round_id: int) -> str:
         readable_record(self.rounds, principal, round_id)
         return write_text(self.rounds.election(round_id))
-
-    def _report(
-        self, row: RoundRow, config: RoundConfig, election: Election, outcome: Outcome
-    ) -> dict[str, Any]:
-        assert row.id is not None
-        outcome_votes = BallotRepository(self.session).outcome_votes(row.id)
-        report = results_report(row, config, election, outcome, outcome_votes)
-        report["equalities"] = self.rounds.latest_report(row.id)
-        return report
 
     def _apply(self, row: RoundRow, config: RoundConfig) -> None:
         row.title = config.title
@@ -232,6 +226,20 @@ class RoundService:
                 f"the ballot asks for at least {fewest} projects but only {accepted} are on it",
                 "ballot.min_length",
             )
+
+
+def _report(
+    row: RoundRow,
+    config: RoundConfig,
+    election: Election,
+    outcome: Outcome,
+    *,
+    equalities: dict[str, Any],
+    outcome_votes: list[list[str]],
+) -> dict[str, Any]:
+    report = results_report(row, config, election, outcome, outcome_votes)
+    report["equalities"] = equalities
+    return report
 
 
 def validated_config(data: dict[str, Any]) -> RoundConfig:

@@ -32,9 +32,9 @@ from pbengine.service.errors import (
     Principal,
     UnauthorizedError,
 )
-from pbengine.store.ballots import BallotRepository, now
+from pbengine.store.ballots import BallotRepository
 from pbengine.store.repository import ACCEPTED, RoundRepository
-from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow
+from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow, utc_now
 from pbengine.store.tokens import new_voter_code, new_voter_key, voter_code_digest
 
 STAFF_CHANNELS = ("paper", "assisted")
@@ -137,7 +137,7 @@ class VotingService:
         projects, points = self._checked(round_id, row, config, ballot)
         existing = self.ballots.ballot_of(round_id, voter.voter_key)
         _check_may_vote(config, existing, channel)
-        cast_at = now()
+        cast_at = utc_now()
         receipt = digest(
             {
                 "round": round_id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 
 from sqlalchemy import func
@@ -129,7 +129,3 @@ class BallotRepository:
                 response_json=json.dumps(body, ensure_ascii=False),
             )
         )
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

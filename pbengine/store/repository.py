@@ -196,15 +196,8 @@ class RoundRepository:
             )
         )
 
-    def latest_report(self, round_id: int) -> dict[str, Any]:
-        row = self.session.exec(
-            select(AllocationRow)
-            .where(AllocationRow.round_id == round_id)
-            .order_by(col(AllocationRow.id).desc())
-        ).first()
-        return {} if row is None else dict(json.loads(row.report_json))
-
-    def latest_outcome(self, round_id: int) -> Outcome | None:
+    def latest_allocation(self, round_id: int) -> tuple[Outcome, dict[str, Any]] | None:
+        """The round's latest outcome and the report stored with it; None before any."""
         row = self.session.exec(
             select(AllocationRow)
             .where(AllocationRow.round_id == round_id)
@@ -212,13 +205,14 @@ class RoundRepository:
         ).first()
         if row is None:
             return None
-        return Outcome(
+        outcome = Outcome(
             rule=row.rule,
             budget=parse_amount(self.round(round_id).budget),
             selected=tuple(json.loads(row.selected_json)),
             decisions=tuple(Decision(**d) for d in json.loads(row.decisions_json)),
             notes=tuple(json.loads(row.notes_json)),
         )
+        return outcome, dict(json.loads(row.report_json))
 
 
 def to_project(row: ProjectRow) -> Project:

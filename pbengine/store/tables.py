@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -34,7 +34,7 @@ class RoundRow(SQLModel, table=True):
     # The council's settings beyond the columns above (currency, districts, categories,
     # outcome priorities, ballot settings, schedule), as the service's RoundConfig JSON.
     config_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utc_now)
 
 
 class ProjectRow(SQLModel, table=True):
@@ -87,7 +87,7 @@ class AllocationRow(SQLModel, table=True):
     # The equalities report computed with the allocation (JSON), kept so that it is shown
     # exactly as it was computed.
     report_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utc_now)
 
 
 class TokenRow(SQLModel, table=True):
@@ -101,7 +101,7 @@ class TokenRow(SQLModel, table=True):
     council: str
     # Who holds the token (a staff member's name); recorded with the paper ballots they enter.
     label: str = Field(default="", sa_column_kwargs={"server_default": ""})
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utc_now)
 
 
 class VoterCodeRow(SQLModel, table=True):
@@ -120,7 +120,7 @@ class VoterCodeRow(SQLModel, table=True):
     voter_key: str
     # Facts about the voter the council knows when issuing (district, age band...).
     attributes_json: str = "{}"
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utc_now)
 
 
 class IdempotencyRow(SQLModel, table=True):
@@ -135,4 +135,4 @@ class IdempotencyRow(SQLModel, table=True):
     request_digest: str
     status_code: int
     response_json: str
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utc_now)

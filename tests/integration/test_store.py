@@ -51,11 +51,11 @@ def test_outcome_round_trips(engine: Engine) -> None:
     outcome = allocate(read_file(path))
     with Session(engine) as session:
         repo = RoundRepository(session)
-        assert repo.latest_outcome(round_id) is None
+        assert repo.latest_allocation(round_id) is None
         repo.save_outcome(round_id, outcome)
         session.commit()
     with Session(engine) as session:
-        assert RoundRepository(session).latest_outcome(round_id) == outcome
+        assert RoundRepository(session).latest_allocation(round_id) == (outcome, {})
 
 
 def test_one_ballot_per_voter_is_enforced_by_the_database(engine: Engine) -> None:
