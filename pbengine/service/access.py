@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from pbengine.core.phases import Phase
 from pbengine.service.config import RoundConfig, config_of_import
-from pbengine.service.errors import ForbiddenError, NotFoundError, Principal
+from pbengine.service.errors import ForbiddenError, InvalidError, NotFoundError, Principal
 from pbengine.store.repository import RoundNotFoundError, RoundRepository
 from pbengine.store.tables import RoundRow
 
@@ -58,3 +59,15 @@ def config_of(rounds: RoundRepository, row: RoundRow) -> RoundConfig:
     # Rounds imported before configurations were stored: what their file says.
     assert row.id is not None
     return config_of_import(rounds.election(row.id), row.title)
+
+
+def require_known(
+    what: str, plural: str, names: Sequence[str], known: Sequence[str], field: str
+) -> None:
+    """Each of `names` must be one of the round's `known` ones, and be named once."""
+    for name in names:
+        if name not in known:
+            choices = ", ".join(known) or "none"
+            raise InvalidError(f"unknown {what} {name!r}; {plural}: {choices}", field)
+    if len(set(names)) != len(names):
+        raise InvalidError(f"a {what} is named twice", field)

@@ -9,7 +9,14 @@ from sqlmodel import Session
 
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import Phase
-from pbengine.service.access import config_of, get_round, is_insider, own_round, phase_of
+from pbengine.service.access import (
+    config_of,
+    get_round,
+    is_insider,
+    own_round,
+    phase_of,
+    require_known,
+)
 from pbengine.service.config import Amount, Name, OutcomePriority, RoundConfig, voting_has_opened
 from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
 from pbengine.store.repository import (
@@ -173,28 +180,10 @@ def project_view(project: ProjectRow, *, insider: bool) -> dict[str, Any]:
 
 def _check_fits(config: RoundConfig, proposal: ProposalIn) -> None:
     districts = [d.name for d in config.districts]
-    if proposal.district is not None and proposal.district not in districts:
-        raise InvalidError(
-            f"unknown district {proposal.district!r}; districts: {', '.join(districts) or 'none'}",
-            "district",
-        )
-    for category in proposal.categories:
-        if category not in config.categories:
-            raise InvalidError(
-                f"unknown category {category!r}; categories: "
-                f"{', '.join(config.categories) or 'none'}",
-                "categories",
-            )
+    if proposal.district is not None:
+        require_known("district", "districts", [proposal.district], districts, "district")
+    require_known("category", "categories", proposal.categories, config.categories, "categories")
     keys = [o.key for o in config.outcomes]
-    for key in proposal.outcomes:
-        if key not in keys:
-            raise InvalidError(
-                f"unknown outcome priority {key!r}; outcomes: {', '.join(keys) or 'none'}",
-                "outcomes",
-            )
+    require_known("outcome priority", "outcomes", proposal.outcomes, keys, "outcomes")
     if keys and not proposal.outcomes:
         raise InvalidError("name the outcome priorities the project serves", "outcomes")
-    if len(set(proposal.outcomes)) != len(proposal.outcomes):
-        raise InvalidError("an outcome priority is named twice", "outcomes")
-    if len(set(proposal.categories)) != len(proposal.categories):
-        raise InvalidError("a category is named twice", "categories")

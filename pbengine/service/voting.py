@@ -23,7 +23,7 @@ from pbengine.core.canonical import digest
 from pbengine.core.election import VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
-from pbengine.service.access import config_of, get_round, own_round, phase_of
+from pbengine.service.access import config_of, get_round, own_round, phase_of, require_known
 from pbengine.service.config import Amount, RoundConfig
 from pbengine.service.errors import (
     ConflictError,
@@ -93,12 +93,9 @@ class VotingService:
             raise ConflictError(f"voting is over (the round is in '{row.phase}')", "phase")
         config = config_of(self.rounds, row)
         district = order.attributes.get("district")
-        names = [d.name for d in config.districts]
-        if district is not None and district not in names:
-            raise InvalidError(
-                f"unknown district {district!r}; districts: {', '.join(names) or 'none'}",
-                "attributes.district",
-            )
+        if district is not None:
+            names = [d.name for d in config.districts]
+            require_known("district", "districts", [district], names, "attributes.district")
         codes = [new_voter_code() for _ in range(order.count)]
         self.ballots.add_voter_codes(
             round_id,
@@ -277,12 +274,8 @@ def _check_may_vote(config: RoundConfig, existing: BallotRow | None, channel: st
 
 
 def _check_outcomes(config: RoundConfig, outcomes: list[str]) -> None:
-    keys = config.outcome_keys()
-    for key in outcomes:
-        if key not in keys:
-            raise InvalidError(f"{key!r} is not an outcome priority of this round", "outcomes")
-    if len(set(outcomes)) != len(outcomes):
-        raise InvalidError("an outcome priority is named twice", "outcomes")
+    keys = [o.key for o in config.outcomes]
+    require_known("outcome priority", "outcomes", outcomes, keys, "outcomes")
     most = config.ballot.max_outcomes
     if most is not None and len(outcomes) > most:
         raise InvalidError(
