@@ -199,15 +199,18 @@ def _floors_then_rest(
                 decided[d.project_id] = Decision(d.project_id, True, f"{label} {d.explanation}")
     left = election.budget - sum((costs[p] for p in selected), Fraction(0))
     rest = Pool("rest", left, frozenset(p for p in allowed if p not in selected))
+    prices = None
     if rest.projects:
         sub = allocate(pool_election(election, rest), rule, options)
+        # One run over the whole budget keeps its price system; sub-budgets have one each.
+        prices = None if selected else sub.price_system
         selected.extend(sub.selected)
         decided.update({d.project_id: d for d in sub.decisions})
     decisions = tuple(
         decided.get(pid) or Decision(pid, False, excluded.get(pid, "not funded"))
         for pid in election.project_ids
     )
-    return Outcome(rule, election.budget, tuple(selected), decisions)
+    return Outcome(rule, election.budget, tuple(selected), decisions, price_system=prices)
 
 
 def _by_outcome_pools(

@@ -18,13 +18,17 @@ from pbengine.core.fairness.resolve import NO_FACTS, district_shares, voter_dist
 from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
 from pbengine.core.money import plain, rounded
 from pbengine.core.outcome import Outcome
+from pbengine.core.proportionality.ejr import ejr_up_to_one
+from pbengine.core.proportionality.priceability import check_priceable
 from pbengine.core.rules import RuleOptions, allocate
-
-PRICEABLE_BY_CONSTRUCTION = ("equalshares", "equalshares/add1", "equalshares/add1-exhaustive")
 
 
 def equalities(
-    election: Election, fair: FairOutcome, baseline: Outcome, facts: RoundFacts
+    election: Election,
+    fair: FairOutcome,
+    baseline: Outcome,
+    facts: RoundFacts,
+    utility: str = "cost",
 ) -> dict[str, Any]:
     outcome = fair.outcome
     funded = set(outcome.selected)
@@ -57,7 +61,7 @@ def equalities(
             "brought_in": [p for p in outcome.selected if p not in set(baseline.selected)],
             "pushed_out": [p for p in baseline.selected if p not in funded],
         },
-        "proportionality": _proportionality(fair),
+        "proportionality": _proportionality(election, outcome, utility),
     }
     return report
 
@@ -120,20 +124,21 @@ def _by_label(
     return {name: _money(v) for name, v in sorted(spend.items())}
 
 
-def _proportionality(fair: FairOutcome) -> dict[str, dict[str, Any]]:
-    rule = fair.outcome.rule
-    unconstrained = not fair.resolved.spec.constrained
-    if rule in PRICEABLE_BY_CONSTRUCTION and unconstrained:
-        priceable: dict[str, Any] = {
-            "holds": True,
-            "why": "Equal Shares outcomes are priceable by construction: the payments it "
-            "records are the price system",
-        }
-    else:
-        priceable = {"holds": None, "why": f"not established for {rule} under these rules"}
+def _proportionality(election: Election, outcome: Outcome, utility: str) -> dict[str, Any]:
+    """Checked on the result, whatever the rule: a property is never claimed by construction."""
+    priceable = check_priceable(election, outcome)
+    ejr = ejr_up_to_one(election, outcome.selected, utility)
+    witness = ejr.violation
     return {
-        "priceable": priceable,
-        "ejr_up_to_one": {"holds": None, "why": "not checked: pbengine has no EJR check yet"},
+        "priceable": {"holds": priceable.holds, "why": priceable.why},
+        "ejr_up_to_one": {
+            "holds": ejr.holds,
+            "why": ejr.why,
+            "utility": utility,
+            "violation": None
+            if witness is None
+            else {"projects": list(witness.projects), "voters": witness.group},
+        },
     }
 
 
@@ -158,4 +163,5 @@ def allocate_and_report(
     """Run the rule under the constraints, and again without them to show what they changed."""
     fair = allocate_fairly(election, spec, facts, options)
     baseline = allocate(election, fair.outcome.rule, options) if spec.constrained else fair.outcome
-    return fair, equalities(election, fair, baseline, facts)
+    utility = (options or RuleOptions()).utility
+    return fair, equalities(election, fair, baseline, facts, utility)

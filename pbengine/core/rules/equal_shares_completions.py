@@ -26,7 +26,7 @@ from math import ceil, floor
 
 from pbengine.core.election import Election
 from pbengine.core.money import readable
-from pbengine.core.outcome import Outcome, assemble
+from pbengine.core.outcome import Outcome, PriceSystem, assemble
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.rules.equal_shares import Run, run
 from pbengine.core.rules.greedy import greedy
@@ -72,7 +72,12 @@ def method_of_equal_shares(
     if final is not None:
         selected += [profile.project_ids[f.project] for f in final.funded]
     reasons = _reasons(election, profile, final, free, utility)
-    outcome = assemble(election, rule, selected, reasons, tuple(notes))
+    prices = None
+    if final is not None:
+        paid = [(profile.project_ids[i], Fraction(0)) for i in free]
+        paid += [(profile.project_ids[f.project], f.rho) for f in final.funded]
+        prices = PriceSystem(final.per_voter, tuple(paid))
+    outcome = assemble(election, rule, selected, reasons, tuple(notes), price_system=prices)
     if completion == "add1-greedy":
         return _greedy_top_up(election, outcome)
     if completion == "add1-comparison":
@@ -203,7 +208,10 @@ def _greedy_top_up(election: Election, outcome: Outcome) -> Outcome:
             f"funded in the greedy top-up: {readable(approvals[pid])} approvals; "
             f"costs {readable(project.cost)} of the {readable(left + project.cost)} MES left"
         )
-    return assemble(election, outcome.rule, selected, reasons, outcome.notes)
+    # The MES payments stay with the outcome so a priceability check can name what they miss.
+    return assemble(
+        election, outcome.rule, selected, reasons, outcome.notes, price_system=outcome.price_system
+    )
 
 
 def _compare_with_greedy(election: Election, mes_outcome: Outcome) -> Outcome:
@@ -230,4 +238,5 @@ def _compare_with_greedy(election: Election, mes_outcome: Outcome) -> Outcome:
             *mes_outcome.notes,
             f"{verdict}: {'greedy replaces MES' if greedy_wins else 'MES stands'}",
         ),
+        winner.price_system,
     )

@@ -1,0 +1,194 @@
+"""EJR up to one project (Peters, Pierczyński & Skowron 2021), checked exactly.
+
+A group S of voters is T-cohesive when every member approves every project of
+T and the group is large enough to pay for T out of its share of the budget:
+|S| · B ≥ n · cost(T). An outcome W satisfies EJR up to one project when, for
+every T-cohesive S, T ⊆ W or some member i gets
+
+    u_i(W) + max over p in T \\ W of u(p)  ≥  u(T).
+
+Every member of S approves all of T, so u(T) and the max are the same for all
+of them: a violation is a set T whose supporters with
+u_i(W) < u(T) - max u(T \\ W) are numerous enough to afford T.
+
+The search is a depth-first walk over sets T, cheapest projects first, with
+voters as bits of one integer ordered by u_i(W) (so "voters with u_i(W) < x"
+is a prefix mask). It prunes with two facts that only tighten as T grows:
+any extension of T is paid for by at most the voters R still in play, so it
+costs at most c = B·|R|/n and is worth at most the most utility c can buy;
+and a voter with u_i(W) at or above that worth can never complain. The check
+is exponential in the worst case (deciding EJR is coNP-hard), so it stops
+after `effort` sets and then says it could not decide, never guessing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import accumulate
+from typing import NamedTuple
+
+from pbengine.core.election import Election, VoteType
+
+DEFAULT_EFFORT = 200_000
+"""Sets of projects the search may visit before it gives up undecided."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    projects: tuple[str, ...]
+    """The set T the group can afford together."""
+    group: int
+    """How many voters approve all of T and fall short even counting one more of it."""
+    needed: int
+    """The fewest voters who could afford T out of their shares."""
+
+
+@dataclass(frozen=True)
+class EjrResult:
+    holds: bool | None
+    """None: the search stopped at its effort limit, or the ballots are not approvals."""
+    why: str
+    violation: Violation | None = None
+    sets_searched: int = 0
+
+
+def ejr_up_to_one(
+    election: Election,
+    selected: tuple[str, ...] | list[str],
+    utility: str = "cost",
+    effort: int = DEFAULT_EFFORT,
+) -> EjrResult:
+    if election.vote_type not in (VoteType.APPROVAL, VoteType.CHOOSE_1):
+        return EjrResult(None, f"checked for approval ballots only, not {election.vote_type}")
+    if utility not in ("cost", "cardinality"):
+        raise ValueError(f"unknown utility {utility!r}; use cost or cardinality")
+    search = _Search(election, frozenset(selected), utility, effort)
+    found = search.run()
+    if found is not None:
+        names = ", ".join(found.projects)
+        return EjrResult(
+            False,
+            f"{found.group:,} voters approve all of {{{names}}}, enough to afford it "
+            f"(at least {found.needed:,} needed), yet each gets less than it is worth "
+            f"even counting one more of its projects",
+            found,
+            search.visited,
+        )
+    if search.exhausted:
+        return EjrResult(
+            None,
+            f"not decided: the search stopped after {search.visited:,} sets of projects",
+            None,
+            search.visited,
+        )
+    return EjrResult(
+        True,
+        f"with {utility} utilities, no group that could afford a set of projects "
+        f"is left short by more than one of them ({search.visited:,} sets searched)",
+        None,
+        search.visited,
+    )
+
+
+class _Node(NamedTuple):
+    chosen: tuple[int, ...]
+    """The set T, as indices in cost order."""
+    voters: int
+    """Bit mask of the voters who approve all of T."""
+    cost: Fraction
+    worth: Fraction
+    """u(T), the same for every voter approving all of T."""
+    top_unfunded: Fraction
+    """The most any unfunded project of T is worth; -1 while T is within W."""
+
+
+class _Search:
+    def __init__(self, election: Election, funded: frozenset[str], utility: str, effort: int):
+        self.n = len(election.ballots)
+        self.budget = election.budget
+        self.effort = effort
+        self.visited = 0
+        self.exhausted = False
+        projects = sorted(
+            (p for p in election.projects if not p.withdrawn), key=lambda p: (p.cost, p.id)
+        )
+        self.ids = [p.id for p in projects]
+        self.costs = [p.cost for p in projects]
+        self.funded = [p.id in funded for p in projects]
+        self.worth = [p.cost if utility == "cost" else Fraction(1) for p in projects]
+        self.cardinality = utility == "cardinality"
+        self.cost_prefix = list(accumulate(self.costs))
+        index = {pid: i for i, pid in enumerate(self.ids)}
+        # Voters numbered by their utility from W, lowest first.
+        values = []
+        for ballot in election.ballots:
+            approved = {index[p] for p in ballot.projects if p in index}
+            values.append((sum(self.worth[i] for i in approved if self.funded[i]), approved))
+        values.sort(key=lambda v: v[0])
+        self.utilities = [v for v, _ in values]
+        masks = [0] * len(projects)
+        for bit, (_, approved) in enumerate(values):
+            for i in approved:
+                masks[i] |= 1 << bit
+        self.masks = masks
+
+    def below(self, value: Fraction) -> int:
+        """The voters whose utility from W is under `value`."""
+        return (1 << bisect_left(self.utilities, value)) - 1
+
+    def most_worth(self, spend: Fraction) -> Fraction:
+        """An upper bound on the utility of any set of projects costing at most `spend`."""
+        if not self.cardinality:
+            return spend
+        # The most projects that fit: the cheapest ones.
+        return Fraction(bisect_right(self.cost_prefix, spend))
+
+    def affordable(self, voters: int, cost: Fraction) -> bool:
+        return voters * self.budget >= self.n * cost
+
+    def run(self) -> Violation | None:
+        if self.n == 0:
+            return None
+        everyone = (1 << self.n) - 1
+        return self.extend(_Node((), everyone, Fraction(0), Fraction(0), Fraction(-1)), 0)
+
+    def extend(self, node: _Node, start: int) -> Violation | None:
+        chosen, voters, cost, worth, top_unfunded = node
+        self.visited += 1
+        if self.visited > self.effort:
+            self.exhausted = True
+            return None
+        # Shrink the voters in play until the bound on what they could afford stops moving.
+        count = voters.bit_count()
+        while True:
+            voters &= self.below(self.most_worth(self.budget * count / self.n))
+            shrunk = voters.bit_count()
+            if shrunk == count:
+                break
+            count = shrunk
+        if count == 0 or not self.affordable(count, cost):
+            return None
+        if top_unfunded >= 0:
+            group = (voters & self.below(worth - top_unfunded)).bit_count()
+            if group and self.affordable(group, cost):
+                return Violation(
+                    tuple(self.ids[i] for i in chosen),
+                    group,
+                    -(-self.n * cost // self.budget) if self.budget else 0,
+                )
+        room = self.budget * count / self.n
+        for j in range(start, len(self.ids)):
+            total = cost + self.costs[j]
+            if total > room:
+                break  # projects are sorted by cost: none further fits either
+            joined = voters & self.masks[j]
+            if not self.affordable(joined.bit_count(), total):
+                continue
+            top = top_unfunded if self.funded[j] else max(top_unfunded, self.worth[j])
+            child = _Node((*chosen, j), joined, total, worth + self.worth[j], top)
+            found = self.extend(child, j + 1)
+            if found is not None or self.exhausted:
+                return found
+        return None
