@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from pbengine.core.canonical import digest
 from pbengine.core.election import AMOUNT_LIMITS, BallotLimits, Election, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
@@ -304,6 +305,12 @@ FROZEN_ONCE_VOTING = (
     "revote",
     "fairness",
 )
+
+
+def frozen_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """What the log records when voting opens: the frozen fields and a digest of their values."""
+    fields = list(FROZEN_ONCE_VOTING)
+    return {"fields": fields, "digest": digest({f: config.get(f) for f in fields})}
 
 
 def voting_has_opened(phase: Phase) -> bool:

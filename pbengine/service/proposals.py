@@ -7,8 +7,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from pbengine.core.audit import kinds
+from pbengine.core.canonical import digest
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import Phase
+from pbengine.formats.election_json import project_to_json
 from pbengine.service.access import (
     config_of,
     get_round,
@@ -19,6 +22,8 @@ from pbengine.service.access import (
 )
 from pbengine.service.config import Amount, Name, OutcomePriority, RoundConfig, voting_has_opened
 from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
+from pbengine.service.events import round_settings
+from pbengine.store.events import EventLog
 from pbengine.store.repository import (
     ACCEPTED,
     MERGED,
@@ -60,6 +65,7 @@ class ProposalService:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.rounds = RoundRepository(session)
+        self.log = EventLog(session)
 
     def propose(self, principal: Principal, round_id: int, proposal: ProposalIn) -> dict[str, Any]:
         """Anyone may propose while the round takes proposals; the council reviews each."""
@@ -82,6 +88,16 @@ class ProposalService:
             attributes["outcomes"] = ",".join(proposal.outcomes)
         project = self.rounds.add_proposal(
             round_id, cost_estimate=cost, attributes=attributes, proposer=proposal.proposer
+        )
+        self.log.append(
+            row,
+            kinds.PROPOSAL_SUBMITTED,
+            {
+                "project": project_to_json(to_project(project)),
+                # Who proposed is for the council's eyes; the log holds a digest an auditor
+                # can check a name against.
+                "proposer_digest": None if proposal.proposer is None else digest(proposal.proposer),
+            },
         )
         self.session.commit()
         return project_view(project, insider=True)
@@ -116,6 +132,18 @@ class ProposalService:
             project.status, project.merged_into = MERGED, target.project_key
             project.reason = review.reason or f"merged into project {target.project_key}"
         self.session.add(project)
+        self.log.append(
+            row,
+            kinds.PROPOSAL_REVIEWED,
+            {
+                "project": project.project_key,
+                "decision": review.decision,
+                "status": project.status,
+                "cost": project.cost,
+                "reason": project.reason,
+                "merged_into": project.merged_into,
+            },
+        )
         self.session.commit()
         return project_view(project, insider=True)
 
@@ -134,6 +162,11 @@ class ProposalService:
         updated = config.model_copy(update={"outcomes": [*config.outcomes, outcome]})
         row.config_json = updated.model_dump_json()
         self.session.add(row)
+        self.log.append(
+            row,
+            kinds.ROUND_CONFIGURED,
+            round_settings(row),
+        )
         self.session.commit()
         return [o.model_dump() for o in updated.outcomes]
 

@@ -7,25 +7,21 @@ commits on success and leaves nothing behind on failure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from pbengine.core.audit import kinds
+from pbengine.core.audit.result import result_document, result_hash
 from pbengine.core.election import Election
-from pbengine.core.fairness.enforce import FairOutcome
-from pbengine.core.fairness.equalities import allocate_and_report, equalities
-from pbengine.core.fairness.resolve import FairnessError, resolve
-from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
 from pbengine.core.money import parse_amount
 from pbengine.core.outcome import Outcome
 from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition, results_public
-from pbengine.core.pools import PoolError, allocate_in_pools, district_pools
-from pbengine.core.rules import UnknownRuleError, allocate
-from pbengine.core.rules.solvers.cpsat import SolverError
+from pbengine.formats.election_json import points_to_json, project_to_json
 from pbengine.formats.pabulib import read_text, write_text
-from pbengine.formats.rule_document import RuleDocument
 from pbengine.service.access import (
     config_of,
     council_of,
@@ -35,17 +31,26 @@ from pbengine.service.access import (
     phase_of,
     readable_record,
 )
+from pbengine.service.allocation import round_facts, run_allocation
 from pbengine.service.config import (
     FROZEN_ONCE_VOTING,
     RoundConfig,
     RoundPatch,
     config_of_import,
+    frozen_settings,
     voting_has_opened,
 )
 from pbengine.service.errors import ConflictError, ForbiddenError, InvalidError, Principal
+from pbengine.service.events import ballot_event, round_settings
 from pbengine.service.reports import results_report
 from pbengine.store.ballots import BallotRepository
-from pbengine.store.repository import ACCEPTED, PROPOSED, RoundRepository, to_project
+from pbengine.store.events import EventLog
+from pbengine.store.repository import (
+    ACCEPTED,
+    PROPOSED,
+    RoundRepository,
+    to_project,
+)
 from pbengine.store.tables import RoundRow
 
 
@@ -59,11 +64,14 @@ class RoundService:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.rounds = RoundRepository(session)
+        self.log = EventLog(session)
 
     def create(self, principal: Principal, config: RoundConfig) -> RoundView:
         council = council_of(principal)
         row = self.rounds.create(council=council, title=config.title, phase=Phase.DRAFT)
         self._apply(row, config)
+        self.session.flush()
+        self.log.append(row, kinds.ROUND_CREATED, {"council": council, **round_settings(row)})
         self.session.commit()
         return RoundView(row, config)
 
@@ -81,6 +89,7 @@ class RoundService:
         config = validated_config({**before, **changes})
         self._check_still_used(round_id, config)
         self._apply(row, config)
+        self.log.append(row, kinds.ROUND_CONFIGURED, round_settings(row))
         self.session.commit()
         return RoundView(row, config)
 
@@ -111,8 +120,33 @@ class RoundService:
             phase=Phase.CLOSED,
             config_json=config.model_dump_json(),
         )
+        row = self.rounds.round(round_id)
+        self.log.append_many(
+            row,
+            [
+                (kinds.ROUND_IMPORTED, {"council": council, **round_settings(row)}),
+                *(
+                    (kinds.PROJECT_ADDED, {"project": project_to_json(p), "status": ACCEPTED})
+                    for p in election.projects
+                ),
+                *(
+                    (
+                        kinds.BALLOT_CAST,
+                        ballot_event(
+                            b.voter_id,
+                            list(b.projects),
+                            points_to_json(b.points),
+                            [],
+                            dict(b.attributes),
+                            channel="import",
+                        ),
+                    )
+                    for b in election.ballots
+                ),
+            ],
+        )
         self.session.commit()
-        return RoundView(self.rounds.round(round_id), config)
+        return RoundView(row, config)
 
     def change_phase(self, principal: Principal, round_id: int, target: str) -> RoundView:
         row = own_round(self.rounds, principal, round_id)
@@ -131,8 +165,12 @@ class RoundService:
             self._check_ready_to_vote(round_id, config)
         if Phase(target) is Phase.PUBLISHED and self.rounds.latest_allocation(round_id) is None:
             raise ConflictError("nothing to publish: run the allocation first", "phase")
+        change: dict[str, Any] = {"from": row.phase, "to": target}
+        if Phase(target) is Phase.VOTING:
+            change["frozen"] = frozen_settings(json.loads(row.config_json))
         row.phase = target
         self.session.add(row)
+        self.log.append(row, kinds.PHASE_CHANGED, change)
         self.session.commit()
         return RoundView(row, config)
 
@@ -148,10 +186,16 @@ class RoundService:
         config = config_of(self.rounds, row)
         election = self.rounds.election(round_id)
         votes = BallotRepository(self.session).outcome_votes(round_id)
-        outcome, equalities = _run(election, config, rule, _facts(config, votes))
+        outcome, equalities = run_allocation(election, config, rule, round_facts(config, votes))
         self.rounds.save_outcome(round_id, outcome, equalities)
         row.phase = Phase.ALLOCATED
         self.session.add(row)
+        result = result_document(outcome, equalities)
+        self.log.append(
+            row,
+            kinds.ALLOCATION_COMPUTED,
+            {"rule": rule, "result": result, "result_hash": result_hash(result)},
+        )
         self.session.commit()
         return _report(row, config, election, outcome, equalities=equalities, outcome_votes=votes)
 
@@ -249,49 +293,3 @@ def validated_config(data: dict[str, Any]) -> RoundConfig:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "body"
         raise InvalidError(str(first["msg"]).removeprefix("Value error, "), field) from None
-
-
-def _run(
-    election: Election, config: RoundConfig, override: str | None, facts: RoundFacts
-) -> tuple[Outcome, dict[str, Any]]:
-    """The round's allocation, and its equalities report."""
-    rule = override or config.rule  # None: the rule an imported file declares
-    try:
-        budgets = config.district_budgets()
-        if budgets:
-            pools = district_pools(election, budgets)
-            outcome = allocate_in_pools(election, pools, lambda sub: allocate(sub, rule))
-            fair = FairOutcome(
-                outcome,
-                resolve(FairnessSpec(outcome.rule), election, facts),
-                (),
-                (),
-                ("district budgets: each district's projects compete for its budget alone",),
-            )
-            return outcome, equalities(election, fair, outcome, facts)
-        document = config.fairness.rule_document() if config.fairness else RuleDocument()
-        spec = document.spec(default_rule=rule or "")
-        if override:
-            spec = replace(spec, rule=override)
-        fair, report = allocate_and_report(election, spec, facts)
-        return fair.outcome, report
-    except UnknownRuleError as exc:
-        raise InvalidError(str(exc), "rule") from None
-    except PoolError as exc:
-        raise InvalidError(str(exc), "districts") from None
-    except FairnessError as exc:
-        raise InvalidError(exc.problem, f"fairness.{exc.key}") from None
-    except SolverError as exc:
-        raise InvalidError(
-            f"the solver could not settle the allocation: {exc}", "fairness"
-        ) from None
-
-
-def _facts(config: RoundConfig, outcome_votes: list[list[str]]) -> RoundFacts:
-    return RoundFacts(
-        district_populations={
-            d.name: d.population for d in config.districts if d.population is not None
-        },
-        outcome_keys=tuple(o.key for o in config.outcomes),
-        outcome_votes=tuple(tuple(v) for v in outcome_votes),
-    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -18,11 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from pbengine.core.audit import kinds
 from pbengine.core.ballot_check import BallotError, check_ballot
 from pbengine.core.canonical import digest
 from pbengine.core.election import VoteType
-from pbengine.core.money import parse_amount, plain
+from pbengine.core.money import parse_amount
 from pbengine.core.phases import ORDER, Phase
+from pbengine.formats.election_json import points_to_json
 from pbengine.service.access import config_of, get_round, own_round, phase_of, require_known
 from pbengine.service.config import Amount, RoundConfig
 from pbengine.service.errors import (
@@ -32,9 +35,11 @@ from pbengine.service.errors import (
     Principal,
     UnauthorizedError,
 )
+from pbengine.service.events import ballot_event
 from pbengine.store.ballots import BallotRepository
+from pbengine.store.events import EventLog
 from pbengine.store.repository import ACCEPTED, RoundRepository
-from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow, utc_now
+from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow
 from pbengine.store.tokens import new_voter_code, new_voter_key, voter_code_digest
 
 STAFF_CHANNELS = ("paper", "assisted")
@@ -81,10 +86,11 @@ class Cast:
 
 
 class VotingService:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, log: EventLog | None = None) -> None:
         self.session = session
         self.rounds = RoundRepository(session)
         self.ballots = BallotRepository(session)
+        self.log = log or EventLog(session)
 
     def issue_codes(self, principal: Principal, round_id: int, order: VoterCodesIn) -> list[str]:
         """New voter codes, returned once and stored only as digests."""
@@ -97,10 +103,18 @@ class VotingService:
             names = [d.name for d in config.districts]
             require_known("district", "districts", [district], names, "attributes.district")
         codes = [new_voter_code() for _ in range(order.count)]
+        keys = [new_voter_key() for _ in codes]
         self.ballots.add_voter_codes(
             round_id,
-            [(voter_code_digest(code), new_voter_key()) for code in codes],
+            [(voter_code_digest(code), key) for code, key in zip(codes, keys, strict=True)],
             order.attributes,
+        )
+        # The keys, not the codes: a replay can then tell a ballot from an issued code
+        # from one that no code was issued for.
+        self.log.append(
+            row,
+            kinds.VOTER_CODES_ISSUED,
+            {"count": len(keys), "attributes": order.attributes, "voter_keys": keys},
         )
         self.session.commit()
         return codes
@@ -134,16 +148,20 @@ class VotingService:
         projects, points = self._checked(round_id, row, config, ballot)
         existing = self.ballots.ballot_of(round_id, voter.voter_key)
         _check_may_vote(config, existing, channel)
-        cast_at = utc_now()
-        receipt = digest(
-            {
-                "round": round_id,
-                "voter": voter.voter_key,
-                "projects": projects,
-                "points": None if points is None else [plain(p) for p in points],
-                "outcomes": ballot.outcomes,
-                "cast_at": cast_at.isoformat(),
-            }
+        attributes = json.loads(voter.attributes_json)
+        event = self.log.append(
+            row,
+            kinds.BALLOT_CAST,
+            ballot_event(
+                voter.voter_key,
+                projects,
+                points_to_json(points),
+                ballot.outcomes,
+                attributes,
+                channel=channel,
+                staff=staff,
+                replaces=None if existing is None else existing.receipt,
+            ),
         )
         stored = self.ballots.put_ballot(
             existing,
@@ -152,11 +170,11 @@ class VotingService:
             projects=projects,
             points=points,
             outcomes=ballot.outcomes,
-            attributes=json.loads(voter.attributes_json),
+            attributes=attributes,
             channel=channel,
             staff=staff,
-            receipt=receipt,
-            cast_at=cast_at,
+            receipt=event.hash,
+            cast_at=datetime.fromisoformat(event.at),
         )
         body = _receipt(round_id, stored)
         if idempotency_key is not None:
@@ -171,7 +189,8 @@ class VotingService:
                 if earlier is not None:
                     return earlier
             raise ConflictError(
-                "another ballot for this voter code arrived at the same moment; send it again",
+                "another change to this round (or ballot for this voter code) arrived at the "
+                "same moment; send it again",
                 "voter_code",
             ) from None
         return Cast(201, body)
@@ -288,7 +307,9 @@ def _receipt(round_id: int, ballot: BallotRow) -> dict[str, Any]:
     assert ballot.cast_at is not None
     return {
         "round": round_id,
-        "receipt": ballot.receipt,
+        # The hash of the ballot's event in the round's log: listed at /trackers once
+        # voting closes while the ballot counts, and gone from there if it is replaced.
+        "tracker": ballot.receipt,
         "channel": ballot.channel,
         "replaced_earlier_ballot": ballot.replaced > 0,
         "cast_at": ballot.cast_at.isoformat(),

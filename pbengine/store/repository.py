@@ -14,6 +14,13 @@ from sqlmodel import Session, col, select
 from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.outcome import Decision, Outcome
+from pbengine.formats.election_json import (
+    ballot_from_json,
+    election_from_json,
+    header_of,
+    limits_to_json,
+    points_to_json,
+)
 from pbengine.store.tables import AllocationRow, BallotRow, ProjectRow, RoundRow
 
 # A project's review status.
@@ -40,16 +47,11 @@ class RoundRepository:
             title=title,
             phase=phase,
             config_json=config_json,
-            budget=plain(election.budget),
-            vote_type=election.vote_type.value,
-            rule=election.rule,
-            limits_json=json.dumps(_limits_to_json(election.limits)),
-            score_threshold=None
-            if election.score_threshold is None
-            else plain(election.score_threshold),
-            meta_json=json.dumps(dict(election.meta), ensure_ascii=False),
-            exclusive_json=json.dumps([sorted(group) for group in election.exclusive_sets]),
+            budget="0",
+            vote_type="approval",
+            rule="",
         )
+        set_header(row, header_of(election))
         self.session.add(row)
         self.session.flush()
         assert row.id is not None
@@ -94,11 +96,18 @@ class RoundRepository:
         meta: dict[str, str],
     ) -> None:
         """The columns an election is rebuilt from, kept in step with the round's config."""
-        row.budget = plain(budget)
-        row.vote_type = vote_type.value
-        row.rule = rule
-        row.limits_json = json.dumps(_limits_to_json(limits))
-        row.meta_json = json.dumps(meta, ensure_ascii=False)
+        set_header(
+            row,
+            {
+                "budget": plain(budget),
+                "vote_type": vote_type.value,
+                "rule": rule,
+                "limits": limits_to_json(limits),
+                "score_threshold": row.score_threshold,
+                "meta": meta,
+                "exclusive_sets": json.loads(row.exclusive_json),
+            },
+        )
         self.session.add(row)
 
     def rounds(self) -> list[RoundRow]:
@@ -119,18 +128,8 @@ class RoundRepository:
             .where(BallotRow.round_id == round_id)
             .order_by(col(BallotRow.position))
         ).all()
-        return Election(
-            budget=parse_amount(row.budget),
-            vote_type=VoteType(row.vote_type),
-            projects=tuple(to_project(p) for p in projects),
-            ballots=tuple(_ballot(b) for b in ballots),
-            rule=row.rule,
-            limits=_limits_from_json(json.loads(row.limits_json)),
-            score_threshold=None
-            if row.score_threshold is None
-            else parse_amount(row.score_threshold),
-            meta=json.loads(row.meta_json),
-            exclusive_sets=tuple(frozenset(group) for group in json.loads(row.exclusive_json)),
+        return election_from_json(
+            header_json(row), (to_project(p) for p in projects), (_ballot(b) for b in ballots)
         )
 
     def projects(self, round_id: int, status: str | None = None) -> list[ProjectRow]:
@@ -215,6 +214,29 @@ class RoundRepository:
         return outcome, dict(json.loads(row.report_json))
 
 
+def header_json(row: RoundRow) -> dict[str, Any]:
+    """The round's election header, as formats.election_json.header_of gives it."""
+    return {
+        "budget": row.budget,
+        "vote_type": row.vote_type,
+        "rule": row.rule,
+        "limits": json.loads(row.limits_json),
+        "score_threshold": row.score_threshold,
+        "meta": json.loads(row.meta_json),
+        "exclusive_sets": json.loads(row.exclusive_json),
+    }
+
+
+def set_header(row: RoundRow, header: dict[str, Any]) -> None:
+    row.budget = header["budget"]
+    row.vote_type = header["vote_type"]
+    row.rule = header["rule"]
+    row.limits_json = json.dumps(header["limits"])
+    row.score_threshold = header["score_threshold"]
+    row.meta_json = json.dumps(header["meta"], ensure_ascii=False)
+    row.exclusive_json = json.dumps(header["exclusive_sets"])
+
+
 def to_project(row: ProjectRow) -> Project:
     return Project(row.project_key, parse_amount(row.cost), json.loads(row.attributes_json))
 
@@ -225,37 +247,14 @@ def _ballot_row(round_id: int, position: int, ballot: Ballot) -> dict[str, Any]:
         "position": position,
         "voter_key": ballot.voter_id,
         "projects_json": json.dumps(list(ballot.projects), ensure_ascii=False),
-        "points_json": None
-        if ballot.points is None
-        else json.dumps([plain(p) for p in ballot.points]),
+        "points_json": None if ballot.points is None else json.dumps(points_to_json(ballot.points)),
         "attributes_json": json.dumps(dict(ballot.attributes), ensure_ascii=False),
         "channel": "import",
     }
 
 
 def _ballot(row: BallotRow) -> Ballot:
-    points = (
-        None
-        if row.points_json is None
-        else tuple(parse_amount(p) for p in json.loads(row.points_json))
+    points = None if row.points_json is None else json.loads(row.points_json)
+    return ballot_from_json(
+        row.voter_key, json.loads(row.projects_json), points, json.loads(row.attributes_json)
     )
-    return Ballot(
-        row.voter_key, tuple(json.loads(row.projects_json)), points, json.loads(row.attributes_json)
-    )
-
-
-def _limits_to_json(limits: BallotLimits) -> dict[str, int | str]:
-    out: dict[str, int | str] = {}
-    for key, value in asdict(limits).items():
-        if isinstance(value, Fraction):
-            out[key] = plain(value)
-        elif value is not None:
-            out[key] = value
-    return out
-
-
-def _limits_from_json(data: dict[str, int | str]) -> BallotLimits:
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        values[key] = value if isinstance(value, int) else parse_amount(value)
-    return BallotLimits(**values)

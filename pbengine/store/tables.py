@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from pbengine.core.audit.chain import GENESIS
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -35,6 +37,9 @@ class RoundRow(SQLModel, table=True):
     # outcome priorities, ballot settings, schedule), as the service's RoundConfig JSON.
     config_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
     created_at: datetime = Field(default_factory=utc_now)
+    # The event log's length and last hash, kept here so appending reads one row.
+    log_height: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    log_head: str = Field(default=GENESIS, sa_column_kwargs={"server_default": GENESIS})
 
 
 class ProjectRow(SQLModel, table=True):
@@ -88,6 +93,24 @@ class AllocationRow(SQLModel, table=True):
     # exactly as it was computed.
     report_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
     created_at: datetime = Field(default_factory=utc_now)
+
+
+class EventRow(SQLModel, table=True):
+    """One event of a round's hash-chained log (core/audit/chain.py); never updated."""
+
+    __tablename__ = "event"
+    # A second writer at the same height fails here instead of forking the chain.
+    __table_args__ = (UniqueConstraint("round_id", "height"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    height: int
+    type: str
+    at: str
+    payload_json: str
+    """The payload as canonical JSON, exactly the text that was hashed."""
+    parent: str
+    hash: str = Field(index=True)
 
 
 class TokenRow(SQLModel, table=True):

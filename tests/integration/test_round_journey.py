@@ -243,7 +243,7 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
     refused(r.vote(as_voter("AAAA-BBBB-CCCC-DDDD"), projects=[ids["lunch"]]), 401)
     assert r.count() == 1
 
-    # A retry with the same Idempotency-Key casts nothing new and gets the same receipt.
+    # A retry with the same Idempotency-Key casts nothing new and gets the same tracker.
     key = {"Idempotency-Key": "phone-7f3a"}
     ballot = {"projects": [ids["lunch"]], "outcomes": ["school-routes"]}
     sent = ok(r.vote(as_voter(north[1]) | key, **ballot), 201)
@@ -256,7 +256,7 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
     # A revote replaces the earlier ballot.
     revote = ok(r.vote(as_voter(north[0]), projects=[ids["crossing"]]), 201)
     assert revote["replaced_earlier_ballot"]
-    assert revote["receipt"] != first["receipt"]
+    assert revote["tracker"] != first["tracker"]
     assert r.count() == 2
 
     # Paper: staff enter it under the resident's code, recorded with the staff member.

@@ -1,0 +1,41 @@
+"""The payloads the services write to a round's log (kinds in core/audit/kinds.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pbengine.store.repository import header_json
+from pbengine.store.tables import RoundRow
+
+
+def round_settings(row: RoundRow) -> dict[str, Any]:
+    """A configuration event: the council's config and the election header, as stored."""
+    return {"config": json.loads(row.config_json), "header": header_json(row)}
+
+
+def ballot_event(
+    voter: str,
+    projects: list[str],
+    points: list[str] | None,
+    outcomes: list[str],
+    attributes: dict[str, str],
+    *,
+    channel: str,
+    staff: str | None = None,
+    replaces: str | None = None,
+) -> dict[str, Any]:
+    """A ballot as counted: under the voter's pseudonymous key, never their code.
+
+    `replaces` is the tracker of the voter's earlier ballot, which stops counting.
+    """
+    return {
+        "voter": voter,
+        "projects": projects,
+        "points": points,
+        "outcomes": outcomes,
+        "attributes": attributes,
+        "channel": channel,
+        "staff": staff,
+        "replaces": replaces,
+    }
