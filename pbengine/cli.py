@@ -1,4 +1,4 @@
-"""Command line: `pbengine allocate` and `pbengine verify`.
+"""Command line: allocate, verify, report, serve; export, replay, verify-extends (cli_audit).
 
 Exit codes: 0 success, 1 a verification found a difference, 2 bad input
 (unknown rule, unreadable file) with a one-line error on stderr.
@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from pbengine import __version__
+from pbengine import __version__, cli_audit
 from pbengine.core.fairness.enforce import allocate_fairly
 from pbengine.core.fairness.equalities import allocate_and_report
 from pbengine.core.fairness.resolve import FairnessError
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         UnknownRuleError,
         FairnessError,
         SolverError,
-        ValueError,
+        ValueError,  # includes cli_audit.RecordFileError
     ) as exc:
         print(f"pbengine: error: {exc}", file=sys.stderr)
         return 2
@@ -121,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="load the demo round, allocated and published"
     )
     serve.set_defaults(handler=_serve)
+    cli_audit.add_commands(commands)
     return parser
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pbengine import __version__
+from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
 from pbengine.api.errors import HANDLERS
 from pbengine.api.projects import ProjectController
@@ -42,6 +43,7 @@ def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> 
     return Litestar(
         route_handlers=[
             RoundController,
+            AuditController,
             ProjectController,
             VotingController,
             list_rules,

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from pbengine.formats.pabulib import read_text
+from pbengine.service.replay import replay
 from pbengine.store.tables import BallotRow
 from tests.integration.http import Client, as_voter, bearer, ok, refused, running_app
 
@@ -51,6 +52,7 @@ class Round:
         self.auditor = bearer(engine, "auditor", "Riverside")
         self.id = ok(client.post("/api/v1/rounds", json=CONFIG, headers=self.staff), 201)["id"]
         self.url = f"/api/v1/rounds/{self.id}"
+        self.trackers: dict[str, str] = {}
 
     def move(self, phase: str, headers: dict[str, str] | None = None) -> Any:
         return self.client.post(
@@ -96,6 +98,7 @@ def test_full_journey(client: Client, engine: Engine) -> None:
     _freeze_settings(r)
     codes = _vote(r, ids, engine)
     _allocate_and_publish(r, ids, codes)
+    _audit(r, codes)
 
 
 def _propose(r: Round) -> dict[str, str]:
@@ -258,6 +261,11 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
     assert revote["replaced_earlier_ballot"]
     assert revote["tracker"] != first["tracker"]
     assert r.count() == 2
+    r.trackers |= {
+        "replaced": first["tracker"],
+        "revote": revote["tracker"],
+        "sent": sent["tracker"],
+    }
 
     # Paper: staff enter it under the resident's code, recorded with the staff member.
     refused(r.vote(r.staff, projects=[ids["lunch"]], voter_code=south), 422, "channel")
@@ -281,6 +289,7 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
         201,
     )
     assert paper["channel"] == "paper"
+    r.trackers["paper"] = paper["tracker"]
     # The paper ballot is final: its code is used up online.
     refused(r.vote(as_voter(south), projects=[ids["lunch"]]), 409, "voter_code")
     refused(r.vote(as_voter(north[1]), projects=[ids["lunch"]], voter_code=south), 422)
@@ -288,12 +297,7 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
     assert count["by_channel"] == {"online": 2, "paper": 1}
     assert count["voter_codes_issued"] == 4
 
-    # A resident's code opens no council door.
-    resident = as_voter(north[2])
-    refused(client.post(f"{r.url}/allocation", headers=resident), 403)
-    refused(client.post(f"{r.url}/voter-codes", json={"count": 1}, headers=resident), 403)
-    refused(client.patch(r.url, json={"title": "mine"}, headers=resident), 403)
-    refused(r.move("closed", headers=resident), 403)
+    _no_council_doors(r, as_voter(north[2]))
 
     with Session(engine) as session:
         paper_ballots = select(BallotRow).where(
@@ -304,12 +308,26 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
     return [*north, south]
 
 
+def _no_council_doors(r: Round, resident: dict[str, str]) -> None:
+    """A resident's code opens no council door."""
+    refused(r.client.post(f"{r.url}/allocation", headers=resident), 403)
+    refused(r.client.post(f"{r.url}/voter-codes", json={"count": 1}, headers=resident), 403)
+    refused(r.client.patch(r.url, json={"title": "mine"}, headers=resident), 403)
+    refused(r.move("closed", headers=resident), 403)
+
+
 def _allocate_and_publish(r: Round, ids: dict[str, str], codes: list[str]) -> None:
     client = r.client
     north = codes[:3]
     # Close, allocate, publish.
     refused(client.post(f"{r.url}/allocation", headers=r.staff), 409, "phase")
+    refused(client.get(f"{r.url}/trackers"), 403, "phase")  # not while voting is open
     ok(r.move("closed"))
+    # Anyone can now see that their ballot counts, and that a replaced one does not.
+    trackers = ok(client.get(f"{r.url}/trackers"))
+    counted = [r.trackers[k] for k in ("revote", "sent", "paper")]
+    assert trackers["trackers"] == sorted(counted)
+    assert r.trackers["replaced"] not in trackers["trackers"]
     refused(r.vote(as_voter(north[2]), projects=[ids["lunch"]]), 409, "phase")
     refused(client.get(f"{r.url}/results"), 403, "phase")
     result = ok(client.post(f"{r.url}/allocation", headers=r.staff))
@@ -385,3 +403,23 @@ def test_one_ballot_per_code_when_revoting_is_off(client: Client, engine: Engine
     ok(client.post(f"{url}/ballots", json={"projects": ids[:1]}, headers=voter), 201)
     used = client.post(f"{url}/ballots", json={"projects": ids[1:]}, headers=voter)
     assert "used" in refused(used, 409, "voter_code")["problem"]
+
+
+def _audit(r: Round, codes: list[str]) -> None:
+    """The auditor's record replays to the published result, and holds no voter code."""
+    client = r.client
+    refused(client.get(f"{r.url}/record"), 403)
+    refused(client.get(f"{r.url}/record", headers=r.other_council), 404)
+    response = client.get(f"{r.url}/record", headers=r.auditor)
+    record = ok(response)
+    assert all(code not in response.text for code in codes)
+    kinds = [e["type"] for e in record["events"]]
+    assert kinds[0] == "round.created"
+    assert kinds.count("ballot.cast") == 4  # three ballots and one replaced
+    assert kinds[-2:] == ["allocation.computed", "phase.changed"]  # allocated, then published
+    opened = next(e for e in record["events"] if e["payload"].get("to") == "voting")
+    assert {"budget", "ballot", "rule", "fairness"} <= set(opened["payload"]["frozen"]["fields"])
+    assert record["result"]["selected"] == ok(client.get(f"{r.url}/results"))["selected"]
+    outcome = replay(record)
+    assert outcome.ok, outcome.problem
+    assert outcome.result_hash == record["result_hash"]

@@ -1,0 +1,35 @@
+"""Routes for auditors and residents checking a round: its record and the ballot trackers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get
+from litestar.params import FromPath
+
+from pbengine.api.deps import Caller, DbSession
+from pbengine.service.audit import AuditService
+
+
+class AuditController(Controller):
+    path = "/api/v1/rounds"
+    tags = ("audit",)
+
+    @get(
+        "/{round_id:int}/record",
+        sync_to_thread=True,
+        summary="The round's record: event log, rules, engine version, result (auditor, council)",
+        description="Check it offline with `pbengine replay record.json`.",
+    )
+    def record(self, session: DbSession, caller: Caller, round_id: FromPath[int]) -> dict[str, Any]:
+        return AuditService(session).record(caller, round_id)
+
+    @get(
+        "/{round_id:int}/trackers",
+        sync_to_thread=True,
+        summary="Trackers of the ballots counted (public once voting closes)",
+        description="Each accepted ballot's reply carries its tracker; a replaced ballot's "
+        "tracker is not listed.",
+    )
+    def trackers(self, session: DbSession, round_id: FromPath[int]) -> dict[str, Any]:
+        return AuditService(session).trackers(round_id)

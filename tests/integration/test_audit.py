@@ -1,0 +1,178 @@
+"""Round records: exported from SQLite and PostgreSQL, replayed, compared, extended."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from pbengine.cli import main
+from pbengine.core.audit.chain import GENESIS, next_event
+from pbengine.formats.pabulib import read_file
+from pbengine.service.audit import AuditService
+from pbengine.service.errors import Principal
+from pbengine.service.replay import replay, verify_extends
+from pbengine.service.rounds import RoundService
+from pbengine.store.database import make_engine, upgrade
+from tests.conftest import FIXTURES
+
+ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
+COUNCIL = Principal(role="council", council="Assen")
+AUDITOR = Principal(role="auditor")
+
+
+def imported_and_allocated(engine: Engine, path: Path) -> dict[str, Any]:
+    """Import a pabulib file as a round, run its declared rule, and export the record."""
+    with Session(engine) as session:
+        rounds = RoundService(session)
+        view = rounds.import_pb(COUNCIL, path.read_text(encoding="utf-8"))
+        assert view.row.id is not None
+        rounds.allocate(COUNCIL, view.row.id)
+        return AuditService(session).record(AUDITOR, view.row.id)
+
+
+@pytest.fixture
+def both_engines(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Engine, Engine]]:
+    engines = (make_engine(f"sqlite:///{tmp_path / 'audit.sqlite3'}"), make_engine(postgres_url))
+    for engine in engines:
+        upgrade(engine)
+    yield engines
+    for engine in engines:
+        engine.dispose()
+
+
+def test_sqlite_and_postgresql_records_replay_to_one_result_hash(
+    both_engines: tuple[Engine, Engine],
+) -> None:
+    sqlite_record, postgres_record = (imported_and_allocated(e, ASSEN) for e in both_engines)
+    replays = [replay(sqlite_record), replay(postgres_record)]
+    assert all(r.ok for r in replays), [r.problem for r in replays]
+    assert replays[0].result_hash == replays[1].result_hash == sqlite_record["result_hash"]
+    # The logs differ only in their times, so their event hashes differ too.
+    assert sqlite_record["head"] != postgres_record["head"]
+    assert sqlite_record["result"] == postgres_record["result"]
+
+
+def relinked(record: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record with its events re-chained in the given order, as an honest export would be."""
+    chained, parent = [], GENESIS
+    for height, event in enumerate(events):
+        linked = next_event(height, parent, event["type"], event["at"], event["payload"])
+        chained.append(linked.to_json())
+        parent = linked.hash
+    return {**record, "events": chained, "head": {"height": len(chained), "hash": parent}}
+
+
+def first_ballot(record: dict[str, Any]) -> int:
+    return next(i for i, e in enumerate(record["events"]) if e["type"] == "ballot.cast")
+
+
+def test_ballot_order_does_not_change_the_result_hash(engine: Engine) -> None:
+    record = imported_and_allocated(engine, ASSEN)
+    events = record["events"]
+    ballots = [i for i, e in enumerate(events) if e["type"] == "ballot.cast"]
+    assert len(ballots) > 50
+    shuffled_ballots = [events[i] for i in ballots]
+    random.Random(2027).shuffle(shuffled_ballots)
+    assert shuffled_ballots != [events[i] for i in ballots]
+    reordered = list(events)
+    for i, event in zip(ballots, shuffled_ballots, strict=True):
+        reordered[i] = event
+    shuffled = relinked(record, reordered)
+    outcome = replay(shuffled)
+    assert outcome.ok, outcome.problem
+    assert outcome.result_hash == record["result_hash"]
+
+
+def test_wieliczka_record_replays_to_what_wieliczka_funded(
+    engine: Engine, shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = shared / "Poland_Wieliczka_2023_Green_Budget.pb"
+    funded = {p.id for p in read_file(path).projects if p.attributes.get("selected") == "1"}
+    record = imported_and_allocated(engine, path)
+    assert len(record["events"]) > 6_000  # the import, 64 projects and 6,586 ballots
+    assert set(record["result"]["selected"]) == funded
+    saved = tmp_path / "wieliczka.json"
+    saved.write_text(json.dumps(record), encoding="utf-8")
+    assert main(["replay", str(saved)]) == 0
+    assert capsys.readouterr().out == f"replay OK {record['result_hash']}\n"
+
+
+def test_a_later_record_extends_an_earlier_one(engine: Engine) -> None:
+    with Session(engine) as session:
+        rounds = RoundService(session)
+        view = rounds.import_pb(COUNCIL, ASSEN.read_text(encoding="utf-8"))
+        assert view.row.id is not None
+        before = AuditService(session).record(AUDITOR, view.row.id)
+        rounds.allocate(COUNCIL, view.row.id)
+        rounds.change_phase(COUNCIL, view.row.id, "published")
+        after = AuditService(session).record(AUDITOR, view.row.id)
+    assert before["result"] is None
+    assert replay(before).ok
+    assert verify_extends(before, after) is None
+    assert len(after["events"]) == len(before["events"]) + 2
+
+    rewritten = json.loads(json.dumps(after))
+    i = first_ballot(rewritten)
+    rewritten["events"][i]["payload"]["projects"] = []
+    problem = verify_extends(before, relinked(rewritten, rewritten["events"]))
+    assert problem == f"event {i} (ballot.cast) was rewritten in the later record"
+
+    shorter = relinked(after, after["events"][:-3])
+    problem = verify_extends(before, shorter)
+    assert problem is not None
+    assert "fewer" in problem
+    assert verify_extends(after, before) is not None  # the earlier does not extend the later
+
+
+def test_export_replay_and_verify_extends_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("PBENGINE_DATABASE_URL", url)
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        view = RoundService(session).import_pb(COUNCIL, ASSEN.read_text(encoding="utf-8"))
+        round_id = view.row.id
+    early = tmp_path / "early.json"
+    assert main(["export", str(round_id), "--out", str(early)]) == 0
+    with Session(engine) as session:
+        assert round_id is not None
+        RoundService(session).allocate(COUNCIL, round_id)
+    engine.dispose()
+    late = tmp_path / "late.json"
+    assert main(["export", str(round_id), "--out", str(late)]) == 0
+    capsys.readouterr()
+
+    assert main(["replay", str(late)]) == 0
+    out, err = capsys.readouterr()
+    record = json.loads(late.read_text(encoding="utf-8"))
+    assert out == f"replay OK {record['result_hash']}\n"
+    assert "replaying" in err  # progress goes to stderr, the verdict to stdout
+
+    assert main(["verify-extends", str(early), str(late)]) == 0
+    assert capsys.readouterr().out.startswith("extends OK")
+
+    i = first_ballot(record)
+    record["events"][i]["payload"]["projects"].append("999")
+    late.write_text(json.dumps(record), encoding="utf-8")
+    assert main(["replay", str(late)]) == 1
+    assert capsys.readouterr().out == (
+        f"replay FAILED: event {i} (ballot.cast) was altered: its content does not match its hash\n"
+    )
+    assert main(["verify-extends", str(early), str(late)]) == 1
+    capsys.readouterr()
+
+    late.write_text("{not json", encoding="utf-8")
+    assert main(["replay", str(late)]) == 2
+    assert "is not JSON" in capsys.readouterr().err
+    assert main(["export", "9999", "--out", str(tmp_path / "x.json")]) == 2
+    assert "round 9999" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
