@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from sqlmodel import Session
@@ -28,7 +29,9 @@ class AuditService:
         config = config_of(self.rounds, row)
         events = self.log.events(round_id)
         allocations = [e for e in events if e.type == kinds.ALLOCATION_COMPUTED]
-        result = allocations[-1].payload["result"] if allocations else None
+        # A copy: the record's result is checked against the log's, so it must not be the
+        # same object as the one inside the allocation event.
+        result = copy.deepcopy(allocations[-1].payload["result"]) if allocations else None
         return {
             "format": RECORD_FORMAT,
             "engine": {"name": "pbengine", "version": pbengine.__version__},
