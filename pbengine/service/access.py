@@ -18,17 +18,20 @@ def council_of(principal: Principal) -> str:
     return principal.council
 
 
-def get_round(rounds: RoundRepository, round_id: int) -> RoundRow:
+def get_round(rounds: RoundRepository, round_id: int, *, for_change: bool = False) -> RoundRow:
+    """`for_change`: the caller will change the round and log it (see RoundRepository.round)."""
     try:
-        return rounds.round(round_id)
+        return rounds.round(round_id, for_change=for_change)
     except RoundNotFoundError:
         raise NotFoundError(f"no round {round_id}", "id") from None
 
 
-def own_round(rounds: RoundRepository, principal: Principal, round_id: int) -> RoundRow:
+def own_round(
+    rounds: RoundRepository, principal: Principal, round_id: int, *, for_change: bool = False
+) -> RoundRow:
     """The round, if the caller is staff of its council."""
     council = council_of(principal)
-    row = get_round(rounds, round_id)
+    row = get_round(rounds, round_id, for_change=for_change)
     if row.council != council:
         # Another council's round is not revealed to exist.
         raise NotFoundError(f"no round {round_id}", "id")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 import pbengine
 from pbengine.core.audit import kinds
-from pbengine.core.audit.chain import Event
+from pbengine.core.audit.chain import GENESIS, Event
 from pbengine.core.phases import ORDER, Phase
 from pbengine.service.access import config_of, get_round, readable_record
 from pbengine.service.errors import ForbiddenError, Principal
@@ -41,7 +41,7 @@ class AuditService:
                 "fairness": None if config.fairness is None else config.fairness.document,
             },
             "events": [e.to_json() for e in events],
-            "head": {"height": len(events), "hash": events[-1].hash if events else row.log_head},
+            "head": {"height": len(events), "hash": events[-1].hash if events else GENESIS},
             "result": result,
             "result_hash": allocations[-1].payload["result_hash"] if allocations else None,
         }

@@ -69,7 +69,7 @@ class ProposalService:
 
     def propose(self, principal: Principal, round_id: int, proposal: ProposalIn) -> dict[str, Any]:
         """Anyone may propose while the round takes proposals; the council reviews each."""
-        row = get_round(self.rounds, round_id)
+        row = get_round(self.rounds, round_id, for_change=True)
         if phase_of(row) is not Phase.PROPOSALS:
             raise ConflictError(
                 f"the round takes proposals in phase 'proposals'; it is in '{row.phase}'", "phase"
@@ -110,7 +110,7 @@ class ProposalService:
     def review(
         self, principal: Principal, round_id: int, key: str, review: ReviewIn
     ) -> dict[str, Any]:
-        row = own_round(self.rounds, principal, round_id)
+        row = own_round(self.rounds, principal, round_id, for_change=True)
         if phase_of(row) is not Phase.REVIEW:
             raise ConflictError(
                 f"proposals are reviewed in phase 'review'; the round is in '{row.phase}'", "phase"
@@ -150,7 +150,7 @@ class ProposalService:
     def add_outcome(
         self, principal: Principal, round_id: int, outcome: OutcomePriority
     ) -> list[dict[str, Any]]:
-        row = own_round(self.rounds, principal, round_id)
+        row = own_round(self.rounds, principal, round_id, for_change=True)
         if voting_has_opened(phase_of(row)):
             raise ConflictError(
                 f"outcome priorities are frozen once voting opens (the round is in '{row.phase}')",

@@ -76,7 +76,7 @@ class RoundService:
         return RoundView(row, config)
 
     def update(self, principal: Principal, round_id: int, patch: RoundPatch) -> RoundView:
-        row = own_round(self.rounds, principal, round_id)
+        row = own_round(self.rounds, principal, round_id, for_change=True)
         current = config_of(self.rounds, row)
         before = current.model_dump(mode="json")
         changes = patch.model_dump(mode="json", exclude_unset=True)
@@ -149,7 +149,7 @@ class RoundService:
         return RoundView(row, config)
 
     def change_phase(self, principal: Principal, round_id: int, target: str) -> RoundView:
-        row = own_round(self.rounds, principal, round_id)
+        row = own_round(self.rounds, principal, round_id, for_change=True)
         try:
             check_transition(Phase(row.phase), Phase(target))
         except ValueError as exc:  # PhaseError, or an unknown phase name
@@ -178,7 +178,7 @@ class RoundService:
         self, principal: Principal, round_id: int, rule: str | None = None
     ) -> dict[str, Any]:
         """Run the rule on the stored ballots, store the outcome; returns the results report."""
-        row = own_round(self.rounds, principal, round_id)
+        row = own_round(self.rounds, principal, round_id, for_change=True)
         if not can_allocate(phase_of(row)):
             raise ConflictError(
                 f"a round in phase '{row.phase}' cannot be allocated; close voting first", "phase"

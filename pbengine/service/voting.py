@@ -94,7 +94,7 @@ class VotingService:
 
     def issue_codes(self, principal: Principal, round_id: int, order: VoterCodesIn) -> list[str]:
         """New voter codes, returned once and stored only as digests."""
-        row = own_round(self.rounds, principal, round_id)
+        row = own_round(self.rounds, principal, round_id, for_change=True)
         if ORDER.index(phase_of(row)) > ORDER.index(Phase.VOTING):
             raise ConflictError(f"voting is over (the round is in '{row.phase}')", "phase")
         config = config_of(self.rounds, row)
@@ -126,7 +126,7 @@ class VotingService:
         ballot: BallotIn,
         idempotency_key: str | None = None,
     ) -> Cast:
-        row = get_round(self.rounds, round_id)
+        row = get_round(self.rounds, round_id, for_change=True)
         voter, channel, staff = self._voter(principal, row, ballot)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
             raise InvalidError("an Idempotency-Key is 1 to 200 characters", "Idempotency-Key")

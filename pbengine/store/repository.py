@@ -113,8 +113,12 @@ class RoundRepository:
     def rounds(self) -> list[RoundRow]:
         return list(self.session.exec(select(RoundRow).order_by(col(RoundRow.id))).all())
 
-    def round(self, round_id: int) -> RoundRow:
-        row = self.session.get(RoundRow, round_id)
+    def round(self, round_id: int, *, for_change: bool = False) -> RoundRow:
+        """`for_change`: locked until the transaction ends (PostgreSQL), so that the changes
+        to one round, and the events that record them, queue up instead of racing."""
+        row = self.session.get(
+            RoundRow, round_id, with_for_update=for_change or None, populate_existing=for_change
+        )
         if row is None:
             raise RoundNotFoundError(round_id)
         return row

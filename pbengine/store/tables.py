@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from pbengine.core.audit.chain import GENESIS
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -37,9 +35,6 @@ class RoundRow(SQLModel, table=True):
     # outcome priorities, ballot settings, schedule), as the service's RoundConfig JSON.
     config_json: str = Field(default="{}", sa_column_kwargs={"server_default": "{}"})
     created_at: datetime = Field(default_factory=utc_now)
-    # The event log's length and last hash, kept here so appending reads one row.
-    log_height: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    log_head: str = Field(default=GENESIS, sa_column_kwargs={"server_default": GENESIS})
 
 
 class ProjectRow(SQLModel, table=True):
@@ -103,14 +98,15 @@ class EventRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "height"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", index=True)
+    # Indexed by the unique (round_id, height) alone: every index more slows each ballot.
+    round_id: int = Field(foreign_key="round.id")
     height: int
     type: str
     at: str
     payload_json: str
     """The payload as canonical JSON, exactly the text that was hashed."""
     parent: str
-    hash: str = Field(index=True)
+    hash: str
 
 
 class TokenRow(SQLModel, table=True):
