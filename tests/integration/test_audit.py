@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,13 @@ from pbengine.cli import main
 from pbengine.core.audit.chain import GENESIS, next_event
 from pbengine.formats.pabulib import read_file
 from pbengine.service.audit import AuditService
+from pbengine.service.config import RoundConfig
 from pbengine.service.errors import Principal
+from pbengine.service.identity import principal_for
+from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay, verify_extends
 from pbengine.service.rounds import RoundService
+from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.database import make_engine, upgrade
 from tests.conftest import FIXTURES
 
@@ -176,3 +181,39 @@ def test_export_replay_and_verify_extends_on_the_command_line(
     assert main(["export", "9999", "--out", str(tmp_path / "x.json")]) == 2
     assert "round 9999" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_concurrent_ballots_queue_on_postgresql_and_the_chain_stays_whole(
+    postgres_url: str,
+) -> None:
+    """Four voters' devices at once: the round's row lock makes them take turns."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    staff = Principal(role="council", council="Concurrent")
+    with Session(engine) as session:
+        rounds, proposals = RoundService(session), ProposalService(session)
+        config = RoundConfig.model_validate({"title": "c", "budget": "100"})
+        round_id = rounds.create(staff, config).row.id
+        assert round_id is not None
+        rounds.change_phase(staff, round_id, "proposals")
+        key = proposals.propose(Principal(), round_id, ProposalIn(title="p", cost_estimate="5"))
+        rounds.change_phase(staff, round_id, "review")
+        proposals.review(staff, round_id, key["id"], ReviewIn(decision="accept", cost="5"))
+        rounds.change_phase(staff, round_id, "voting")
+        codes = VotingService(session).issue_codes(staff, round_id, VoterCodesIn(count=40))
+
+    def vote(code: str) -> int:
+        with Session(engine) as session:
+            voter = principal_for(session, code)
+            cast = VotingService(session).cast(voter, round_id, BallotIn(projects=[key["id"]]))
+            return cast.status
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(vote, codes)) == [201] * 40
+    with Session(engine) as session:
+        RoundService(session).change_phase(staff, round_id, "closed")
+        RoundService(session).allocate(staff, round_id)
+        record = AuditService(session).record(AUDITOR, round_id)
+    engine.dispose()
+    assert sum(e["type"] == "ballot.cast" for e in record["events"]) == 40
+    assert replay(record).ok
