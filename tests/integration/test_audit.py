@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pbengine.cli import main
-from pbengine.core.audit.chain import GENESIS, next_event
 from pbengine.formats.pabulib import read_file
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
@@ -26,6 +25,7 @@ from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.database import make_engine, upgrade
 from tests.conftest import FIXTURES
+from tests.integration.records import relinked
 
 ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
 COUNCIL = Principal(role="council", council="Assen")
@@ -62,16 +62,6 @@ def test_sqlite_and_postgresql_records_replay_to_one_result_hash(
     # The logs differ only in their times, so their event hashes differ too.
     assert sqlite_record["head"] != postgres_record["head"]
     assert sqlite_record["result"] == postgres_record["result"]
-
-
-def relinked(record: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
-    """The record with its events re-chained in the given order, as an honest export would be."""
-    chained, parent = [], GENESIS
-    for height, event in enumerate(events):
-        linked = next_event(height, parent, event["type"], event["at"], event["payload"])
-        chained.append(linked.to_json())
-        parent = linked.hash
-    return {**record, "events": chained, "head": {"height": len(chained), "hash": parent}}
 
 
 def first_ballot(record: dict[str, Any]) -> int:

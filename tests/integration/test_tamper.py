@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from pbengine.core.audit.chain import GENESIS, next_event
+from pbengine.core.audit.chain import next_event
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import Principal
@@ -29,6 +29,7 @@ from pbengine.service.replay import replay
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.database import make_engine, upgrade
+from tests.integration.records import relinked
 
 STAFF = Principal(role="council", council="Tamperton", staff="Sam at the town hall")
 VOTERS = 1_000
@@ -201,12 +202,7 @@ def _insert(record: Record, at: int, payload: dict[str, Any], relink: bool) -> R
     events.insert(at, forged)
     if not relink:
         return {**record, "events": events}
-    chained, parent = [], GENESIS
-    for height, event in enumerate(events):
-        linked = next_event(height, parent, event["type"], event["at"], event["payload"])
-        chained.append(linked.to_json())
-        parent = linked.hash
-    return {**record, "events": chained, "head": {"height": len(chained), "hash": parent}}
+    return relinked(record, events)
 
 
 def test_a_forged_ballot_is_detected_wherever_it_is_put(record: Record) -> None:

@@ -1,0 +1,18 @@
+"""Helpers for tests that edit round records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pbengine.core.audit.chain import GENESIS, next_event
+
+
+def relinked(record: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record with these events chained afresh, in this order: as an honest export of
+    that order would be, or as a forger who re-hashes everything would make it."""
+    chained, parent = [], GENESIS
+    for height, event in enumerate(events):
+        linked = next_event(height, parent, event["type"], event["at"], event["payload"])
+        chained.append(linked.to_json())
+        parent = linked.hash
+    return {**record, "events": chained, "head": {"height": len(chained), "hash": parent}}
