@@ -162,11 +162,7 @@ class ProposalService:
         updated = config.model_copy(update={"outcomes": [*config.outcomes, outcome]})
         row.config_json = updated.model_dump_json()
         self.session.add(row)
-        self.log.append(
-            row,
-            kinds.ROUND_CONFIGURED,
-            round_settings(row),
-        )
+        self.log.append(row, kinds.ROUND_CONFIGURED, round_settings(row))
         self.session.commit()
         return [o.model_dump() for o in updated.outcomes]
 

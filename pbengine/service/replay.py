@@ -56,6 +56,8 @@ def replay(record: Mapping[str, Any]) -> Replay:
     try:
         if record.get("format") != RECORD_FORMAT:
             raise RecordError(f"not a pbengine round record (format should be {RECORD_FORMAT!r})")
+        if not events:
+            raise RecordError("the record holds no events (a round older than its log?)")
         broken = first_break(events)
         if broken is not None:
             raise RecordError(broken.problem)
@@ -146,10 +148,10 @@ class _Round:
 
     # -- configuration and phases --------------------------------------------------------
 
-    def start(self, p: Mapping[str, Any], label: str, _event: Mapping[str, Any]) -> None:
-        self.imported = _event["type"] == kinds.ROUND_IMPORTED
+    def start(self, p: Mapping[str, Any], label: str, event: Mapping[str, Any]) -> None:
+        self.imported = event["type"] == kinds.ROUND_IMPORTED
         self.phase = Phase.CLOSED if self.imported else Phase.DRAFT
-        self.settle(p, label, _event)
+        self.settle(p, label, event)
 
     def settle(self, p: Mapping[str, Any], label: str, _event: Mapping[str, Any]) -> None:
         config = dict(p["config"])
