@@ -50,18 +50,35 @@ class Demo:
     voter_codes: list[str]
 
 
+PUBLISHED_TITLE = "Riverside co-commissioning 2026 (demo)"
+VOTING_TITLE = "Riverside 2027: try voting here (demo)"
+
+
 def load_demo(engine: Engine) -> Demo:
+    """The demo rounds; on a database that has them already, fresh codes for the open one.
+
+    Voter codes are stored only as digests, so earlier codes cannot be shown again.
+    """
     election = read_text(
         (resources.files("pbengine") / "demo" / "demo.pb").read_text(encoding="utf-8")
     )
     with Session(engine) as session:
-        published, _ = _round(session, election, "Riverside co-commissioning 2026 (demo)")
+        found = {
+            r.title: r
+            for r in RoundService(session).all_rounds()
+            if r.council == DEMO_COUNCIL and r.phase in (Phase.PUBLISHED, Phase.VOTING)
+        }
+        old_published, old_voting = found.get(PUBLISHED_TITLE), found.get(VOTING_TITLE)
+        if old_published and old_voting and old_published.id and old_voting.id:
+            codes = VotingService(session).issue_codes(STAFF, old_voting.id, VoterCodesIn(count=5))
+            return Demo(old_published.id, old_voting.id, codes)
+        published, _ = _round(session, election, PUBLISHED_TITLE)
         _vote(session, published, election)
         rounds = RoundService(session)
         rounds.change_phase(STAFF, published, Phase.CLOSED)
         rounds.allocate(STAFF, published)
         rounds.change_phase(STAFF, published, Phase.PUBLISHED)
-        voting, _ = _round(session, election, "Riverside 2027: try voting here (demo)")
+        voting, _ = _round(session, election, VOTING_TITLE)
         codes = VotingService(session).issue_codes(STAFF, voting, VoterCodesIn(count=5))
     return Demo(published, voting, codes)
 

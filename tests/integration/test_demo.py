@@ -7,6 +7,7 @@ from importlib import resources
 from sqlalchemy import Engine
 
 from pbengine.core.rules import allocate
+from pbengine.demo_round import DEMO_COUNCIL as COUNCIL
 from pbengine.demo_round import load_demo
 from pbengine.formats.pabulib import read_text
 from tests.integration.http import as_voter, ok, running_app
@@ -35,3 +36,20 @@ def test_demo_rounds(engine: Engine) -> None:
         voter = as_voter(demo.voter_codes[0])
         ok(client.post(f"{url}/ballots", json={"projects": [project]}, headers=voter), 201)
         assert ok(client.get(f"{url}/ballots/count"))["ballots"] == 1
+
+
+def test_loading_the_demo_again_reuses_its_rounds_with_fresh_codes(engine: Engine) -> None:
+    first = load_demo(engine)
+    again = load_demo(engine)
+    assert (again.published_round, again.voting_round) == (
+        first.published_round,
+        first.voting_round,
+    )
+    assert not set(again.voter_codes) & set(first.voter_codes)
+    with running_app(engine) as client:
+        demo_rounds = [r["id"] for r in ok(client.get("/api/v1/rounds")) if r["council"] == COUNCIL]
+        assert sorted(demo_rounds) == [first.published_round, first.voting_round]
+        url = f"/api/v1/rounds/{again.voting_round}"
+        project = ok(client.get(f"{url}/projects"))[0]["id"]
+        voter = as_voter(again.voter_codes[0])
+        ok(client.post(f"{url}/ballots", json={"projects": [project]}, headers=voter), 201)
