@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from pbengine import __version__, cli_audit
 from pbengine.core.fairness.enforce import allocate_fairly
@@ -34,7 +34,13 @@ from pbengine.formats.rule_document import (
 )
 from pbengine.verification import Verdict, verify
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pbengine.service.errors import Principal
+
 DEMO = "demo"
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -52,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         UnknownRuleError,
         FairnessError,
         SolverError,
-        ValueError,  # includes cli_audit.RecordFileError
+        ValueError,
     ) as exc:
         print(f"pbengine: error: {exc}", file=sys.stderr)
         return 2
@@ -318,17 +324,25 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _round_report(round_id: int) -> dict[str, Any]:
+    from pbengine.service.rounds import RoundService
+
+    return read_as_auditor(
+        round_id, lambda session, auditor: RoundService(session).results(auditor, round_id)
+    )
+
+
+def read_as_auditor(round_id: int, read: Callable[[Session, Principal], T]) -> T:
+    """Read a round in PBENGINE_DATABASE_URL as an auditor would; a refusal is a UsageError."""
     from sqlmodel import Session
 
     from pbengine.service.errors import Principal, ServiceError
-    from pbengine.service.rounds import RoundService
     from pbengine.store.database import make_engine, upgrade
 
     engine = make_engine()
     upgrade(engine)
     with Session(engine) as session:
         try:
-            return RoundService(session).results(Principal(role="auditor"), round_id)
+            return read(session, Principal(role="auditor"))
         except ServiceError as exc:
             raise UsageError(f"round {round_id}: {exc.problem}") from None
 

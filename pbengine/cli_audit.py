@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import Any
 
 
-class RecordFileError(ValueError):
-    """A record file that cannot be read: reported in one line, exit code 2."""
-
-
 def add_commands(commands: Any) -> None:
     export = commands.add_parser(
         "export", help="write a round's record (event log, rules, result) to a file"
@@ -40,19 +36,12 @@ def add_commands(commands: Any) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
-
+    from pbengine.cli import read_as_auditor
     from pbengine.service.audit import AuditService
-    from pbengine.service.errors import Principal, ServiceError
-    from pbengine.store.database import make_engine, upgrade
 
-    engine = make_engine()
-    upgrade(engine)
-    with Session(engine) as session:
-        try:
-            record = AuditService(session).record(Principal(role="auditor"), args.round)
-        except ServiceError as exc:
-            raise RecordFileError(f"round {args.round}: {exc.problem}") from None
+    record = read_as_auditor(
+        args.round, lambda session, auditor: AuditService(session).record(auditor, args.round)
+    )
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
     # Written aside and renamed, so a failure never leaves half a record under the name.
@@ -96,12 +85,14 @@ def _verify_extends(args: argparse.Namespace) -> int:
 
 
 def _read(path: str) -> dict[str, Any]:
+    from pbengine.cli import UsageError
+
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise RecordFileError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise RecordFileError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from None
+        raise UsageError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(data, dict):
-        raise RecordFileError(f"{path} is not a round record")
+        raise UsageError(f"{path} is not a round record")
     return data
