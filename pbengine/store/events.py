@@ -45,12 +45,13 @@ class EventLog:
         assert row.id is not None, "flush the round before logging its events"
         height, parent = self._head(row.id)
         at = utc_now().isoformat()
-        events = []
+        events, texts = [], []
         for type_, payload in entries:
             # Through JSON and back: the payload hashed is the payload stored and exported.
-            plain: dict[str, Any] = json.loads(canonical(payload))
-            event = next_event(height, parent, type_, at, plain)
+            text = canonical(payload)
+            event = next_event(height, parent, type_, at, json.loads(text))
             events.append(event)
+            texts.append(text)
             height, parent = height + 1, event.hash
         if events:
             self.session.connection().execute(
@@ -61,11 +62,11 @@ class EventLog:
                         "height": e.height,
                         "type": e.type,
                         "at": e.at,
-                        "payload_json": canonical(e.payload),
+                        "payload_json": text,
                         "parent": e.parent,
                         "hash": e.hash,
                     }
-                    for e in events
+                    for e, text in zip(events, texts, strict=True)
                 ],
             )
         return events
