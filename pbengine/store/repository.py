@@ -99,13 +99,12 @@ class RoundRepository:
         set_header(
             row,
             {
+                **header_json(row),  # the threshold and exclusive sets stay as they are
                 "budget": plain(budget),
                 "vote_type": vote_type.value,
                 "rule": rule,
                 "limits": limits_to_json(limits),
-                "score_threshold": row.score_threshold,
                 "meta": meta,
-                "exclusive_sets": json.loads(row.exclusive_json),
             },
         )
         self.session.add(row)
