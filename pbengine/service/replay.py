@@ -104,9 +104,10 @@ def _check_record_result(record: Mapping[str, Any], state: _Round) -> str | None
             f"record field {where} differs from the allocation the log records "
             f"(event {state.last_allocation})"
         )
-    if record.get("result_hash") != result_hash(last):
+    recomputed = result_hash(last)
+    if record.get("result_hash") != recomputed:
         raise RecordError("record field result_hash is not the hash of the result")
-    return result_hash(last)
+    return recomputed
 
 
 @dataclass
