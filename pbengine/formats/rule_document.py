@@ -22,9 +22,18 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from pbengine.core.fairness.spec import Amount, FairnessSpec, OutcomeShares
+from pbengine.core.fairness.spec import Amount, FairnessSpec, OutcomeShares, bundle_conflict
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.rules import RULES
 
@@ -79,21 +88,29 @@ class Districts(_Strict):
     caps: dict[str, AmountText] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _floor_below_cap(self) -> Districts:
+    def _consistent(self) -> Districts:
         _floors_below_caps(self.floors, self.caps)
+        # Districts never share spending (a city-wide project's cost is split among them),
+        # so shares of the budget over 100% can never all be met, whatever the election.
+        shares = sum((_share(v) for v in self.floors.values() if v.endswith("%")), Fraction(0))
+        if shares > 1:
+            raise ValueError(
+                f"floors add up to {float(shares):.0%} of the budget; districts do not share "
+                "spending, so no result meets them all"
+            )
         return self
 
 
 class Categories(_Strict):
+    """Floors over 100% are not refused here: a project in two categories counts for both,
+    so only the election can show them impossible (checked when the rules meet it)."""
+
     floors: dict[str, AmountText] = Field(default_factory=dict)
     caps: dict[str, AmountText] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Categories:
         _floors_below_caps(self.floors, self.caps)
-        shares = sum((_share(v) for v in self.floors.values() if v.endswith("%")), Fraction(0))
-        if shares > 1:
-            raise ValueError(f"floors add up to {float(shares):.0%} of the budget")
         return self
 
 
@@ -128,17 +145,22 @@ class RuleDocument(_Strict):
     exclusive: list[list[str]] = Field(default_factory=list)
     together: list[list[str]] = Field(default_factory=list)
 
+    @field_validator("together")
+    @classmethod
+    def _not_exclusive(cls, together: list[list[str]], info: ValidationInfo) -> list[list[str]]:
+        # Overlapping together sets chain: [1, 2] and [2, 3] fund 1, 2 and 3 as one.
+        exclusive = info.data.get("exclusive", [])
+        conflict = bundle_conflict(
+            (frozenset(g) for g in exclusive), [frozenset(g) for g in together]
+        )
+        if conflict is not None:
+            raise ValueError(conflict)
+        return together
+
     @model_validator(mode="after")
     def _known_rule(self) -> RuleDocument:
         if self.rule is not None and self.rule not in RULES:
             raise ValueError(f"unknown rule {self.rule!r}; known rules: {', '.join(RULES)}")
-        for group in self.exclusive:
-            for other in self.together:
-                both = set(group) & set(other)
-                if len(both) > 1:
-                    raise ValueError(
-                        f"projects {', '.join(sorted(both))} are both exclusive and together"
-                    )
         return self
 
     def spec(self, default_rule: str = "") -> FairnessSpec:

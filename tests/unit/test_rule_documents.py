@@ -72,11 +72,11 @@ def test_every_preset_loads_validates_and_runs(name: str) -> None:
         ('rule = "greedy"\nbudgett = 3\n', "budgett", "not permitted"),
         ('rule = "dice"\n', "(document)", "unknown rule"),
         ('[categories.floors]\ngreen = "120%"\n', "categories.floors.green", "more than the whole"),
-        ('[categories.floors]\na = "60%"\nb = "50%"\n', "categories", "add up to 110%"),
+        ('[districts.floors]\na = "60%"\nb = "50%"\n', "districts", "add up to 110%"),
         ("[districts.floors]\nN = 500\n[districts.caps]\nN = 100\n", "districts", "above its cap"),
         ('[districts]\nfloor = "wealth"\n', "districts.floor", "population"),
         ("[support]\nmin_votes = 1.5\n", "support.min_votes", "whole numbers or strings"),
-        ('exclusive = [["a", "b"]]\ntogether = [["a", "b"]]\n', "(document)", "exclusive and"),
+        ('exclusive = [["a", "b"]]\ntogether = [["a", "b"]]\n', "together", "mutually exclusive"),
         ("rule = \n", "(syntax)", "Invalid value"),
     ],
 )
@@ -91,6 +91,13 @@ def test_bad_documents_name_the_file_the_key_and_the_problem(
     assert refused.value.key == key
     assert words in refused.value.problem
     assert str(path) in str(refused.value)
+
+
+def test_category_floors_over_the_whole_budget_wait_for_the_election(tmp_path: Path) -> None:
+    # A project in both categories counts for both: only the election can show it impossible.
+    path = tmp_path / "overlap.toml"
+    path.write_text('[categories.floors]\ngreen = "60%"\nroads = "60%"\n', encoding="utf-8")
+    assert load_file(path).spec().category_floors
 
 
 def test_unknown_preset_lists_the_known_ones() -> None:

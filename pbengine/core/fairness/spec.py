@@ -7,8 +7,8 @@ the budget, scaled by `district_floor_share`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 
@@ -51,7 +51,82 @@ class FairnessSpec:
     @property
     def constrained(self) -> bool:
         """Whether anything beyond the bare rule is asked."""
-        return self != FairnessSpec(self.rule)
+        return bool(self.by_kind())
+
+    def by_kind(self) -> dict[str, FairnessSpec]:
+        """Each kind of rule the spec declares, on its own (kinds declared nothing of: absent)."""
+        bare = FairnessSpec(self.rule)
+        kinds = {
+            "floors": replace(
+                bare,
+                district_floor=self.district_floor,
+                district_floor_share=self.district_floor_share
+                if self.district_floor is not None
+                else Fraction(1),
+                district_floors=self.district_floors,
+                category_floors=self.category_floors,
+            ),
+            "caps": replace(
+                bare,
+                district_caps=self.district_caps,
+                category_caps=self.category_caps,
+                proposer_cap=self.proposer_cap,
+            ),
+            "thresholds": replace(
+                bare, min_votes=self.min_votes, min_voter_share=self.min_voter_share
+            ),
+            "sets": replace(bare, exclusive=self.exclusive, together=self.together),
+            "reweighting": replace(
+                bare, reweight_by=self.reweight_by, reweight_population=self.reweight_population
+            ),
+            "outcome_shares": replace(bare, outcome_shares=self.outcome_shares),
+        }
+        return {kind: spec for kind, spec in kinds.items() if spec != bare}
+
+
+def bundles(together: Iterable[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """Together sets closed over overlap: [1, 2] and [2, 3] make one bundle, [1, 2, 3].
+
+    Both-or-neither is transitive, so a bundle is what every rule must fund whole.
+    Bundles come in the order their first set was declared.
+    """
+    merged: list[set[str]] = []
+    for group in together:
+        hits = [i for i, m in enumerate(merged) if m & group]
+        if not hits:
+            merged.append(set(group))
+            continue
+        first = merged[hits[0]]
+        first |= group
+        for i in reversed(hits[1:]):
+            first |= merged.pop(i)
+    return tuple(frozenset(m) for m in merged)
+
+
+def bundle_conflict(
+    exclusive: Iterable[frozenset[str]], together: Iterable[frozenset[str]]
+) -> str | None:
+    """Why no result can keep both the exclusive and the together sets; None if one can."""
+    declared = list(together)
+    for bundle in bundles(declared):
+        for group in exclusive:
+            both = sorted(bundle & group)
+            if len(both) > 1:
+                joining = [f"[{', '.join(sorted(g))}]" for g in declared if g <= bundle]
+                through = (
+                    f"the together set {joining[0]} joins them"
+                    if len(joining) == 1
+                    else f"the together sets {_names(joining)} join them"
+                )
+                return (
+                    f"projects {_names(both)} must be funded together ({through}) and are "
+                    f"mutually exclusive (the exclusive set [{', '.join(sorted(group))}])"
+                )
+    return None
+
+
+def _names(ids: list[str]) -> str:
+    return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
 
 
 @dataclass(frozen=True)
