@@ -16,10 +16,10 @@ from fractions import Fraction
 
 from pbengine.core.election import Ballot, Election
 from pbengine.core.fairness.bounds import SpendBound
-from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
+from pbengine.core.fairness.spec import FairnessSpec, RoundFacts, bundle_conflict, bundles
 from pbengine.core.money import readable
 from pbengine.core.pools import Pool
-from pbengine.core.scoring import project_scores, supporter_counts
+from pbengine.core.scoring import supporter_counts
 
 
 class FairnessError(ValueError):
@@ -37,8 +37,9 @@ class Resolved:
     bounds: tuple[SpendBound, ...] = ()
     exclusive: tuple[frozenset[str], ...] = ()
     together: tuple[frozenset[str], ...] = ()
+    """The together sets closed over overlap (bundles): each is funded whole or not at all."""
     ineligible: Mapping[str, str] = field(default_factory=dict)
-    """Projects the support threshold rules out, with the reason."""
+    """Projects the support threshold rules out, with the reason; a bundle goes out whole."""
     voter_weights: Mapping[str, Fraction] | None = None
     group_weights: Mapping[str, Fraction] = field(default_factory=dict)
     """Turnout reweighting, per group: part of the record."""
@@ -77,27 +78,23 @@ def resolve(spec: FairnessSpec, election: Election, facts: RoundFacts = NO_FACTS
             raise FairnessError(
                 bound.key, f"{bound.label} has a floor above its cap; no result can meet both"
             )
-    _check_floors_fit(bounds, budget)
+    _check_floors_fit(bounds, election)
     for key, groups in (("exclusive", spec.exclusive), ("together", spec.together)):
         for group in groups:
             unknown = sorted(group - ids)
             if unknown:
                 raise FairnessError(key, f"unknown projects {', '.join(unknown)}")
-    for apart in spec.exclusive:
-        for joined in spec.together:
-            if len(apart & joined) > 1:
-                raise FairnessError(
-                    "together",
-                    f"projects {', '.join(sorted(apart & joined))} must be funded together "
-                    "and are mutually exclusive",
-                )
+    conflict = bundle_conflict(spec.exclusive, spec.together)
+    if conflict is not None:
+        raise FairnessError("together", conflict)
+    together = bundles(spec.together)
     weights, group_weights = _turnout_weights(spec, election, facts)
     return Resolved(
         spec=spec,
         bounds=tuple(bounds),
         exclusive=spec.exclusive,
-        together=spec.together,
-        ineligible=_ineligible(spec, election),
+        together=together,
+        ineligible=_whole_bundles(_ineligible(spec, election), together),
         voter_weights=weights,
         group_weights=group_weights,
         outcome_pools=_outcome_pools(spec, election, facts),
@@ -199,37 +196,102 @@ def _proposer_bounds(spec: FairnessSpec, election: Election) -> list[SpendBound]
     ]
 
 
-def _check_floors_fit(bounds: list[SpendBound], budget: Fraction) -> None:
-    """Floors over disjoint groups of whole projects cannot ask for more than the budget."""
+def _check_floors_fit(bounds: list[SpendBound], election: Election) -> None:
+    """Refuse floors that no result can meet together, whatever it funds.
+
+    Districts cannot share spending: a city-wide project's cost is split among
+    them by its supporters, never counted twice, so district floors adding up
+    to more than the budget can never all be met, wherever the projects sit.
+    Categories can share it: a project carrying two counts in full for each.
+    Their floors are refused only when they ask for more than any affordable
+    set could count towards them: the budget, plus the most that projects
+    counted more than once could add on top (a fractional knapsack, an upper
+    bound, so a refusal is a proof). A floor that only its own projects cannot
+    reach is not refused: the result names its shortfall.
+    """
+    budget = election.budget
     for prefix in ("districts", "categories"):
-        floors = [b for b in bounds if b.key.startswith(prefix) and b.floor is not None]
-        whole = all(s == 1 for b in floors for s in b.shares.values())
-        sets = [set(b.shares) for b in floors]
-        disjoint = sum(len(s) for s in sets) == len(set().union(*sets)) if sets else True
+        floors = [b for b in bounds if b.key.startswith(f"{prefix}.") and b.floor is not None]
         asked = sum((b.floor or Fraction(0) for b in floors), Fraction(0))
-        if whole and disjoint and asked > budget:
+        if asked <= budget:
+            continue
+        extra = _counted_again(floors, election)
+        if asked <= budget + extra:
+            continue
+        if not extra:
             raise FairnessError(
                 prefix,
                 f"floors add up to {readable(asked)}, more than the budget of {readable(budget)}",
             )
+        raise FairnessError(
+            prefix,
+            f"floors add up to {readable(asked)}, more than any result can count towards "
+            f"them: the budget of {readable(budget)}, plus at most {readable(extra)} for "
+            "projects that count towards several of them",
+        )
+
+
+def _counted_again(floors: list[SpendBound], election: Election) -> Fraction:
+    """The most an affordable set's costs can count beyond once, over these floors."""
+    items = []
+    for p in election.projects:
+        times = sum((b.shares.get(p.id, Fraction(0)) for b in floors), Fraction(0))
+        if times > 1 and p.cost <= election.budget and not p.withdrawn:
+            items.append((times - 1, p.cost))
+    extra, room = Fraction(0), election.budget
+    for again, cost in sorted(items, reverse=True):
+        taken = min(cost, room)
+        extra += again * taken
+        room -= taken
+    return extra
 
 
 def _ineligible(spec: FairnessSpec, election: Election) -> dict[str, str]:
+    """Projects named by fewer voters than the threshold asks, whatever the ballot type.
+
+    A threshold is on people: `min_share` is a share of the voters, and
+    `min_votes` counts voters too, as pabulib's `votes` column does (the
+    supporters), not points (its `score`).
+    """
     if spec.min_votes is None and spec.min_voter_share is None:
         return {}
-    scores = project_scores(election)
-    needed = max(
-        spec.min_votes or Fraction(0),
-        (spec.min_voter_share or Fraction(0)) * len(election.ballots),
-    )
+    supporters = supporter_counts(election)
+    voters = len(election.ballots)
+    by_votes = spec.min_votes or Fraction(0)
+    by_share = (spec.min_voter_share or Fraction(0)) * voters
+    needed = max(by_votes, by_share)
+    threshold = f"{readable(needed)} {_supporters(needed)}"
+    if spec.min_voter_share is not None and by_share >= by_votes:
+        share = f"{float(spec.min_voter_share * 100):g}%"
+        threshold += f" ({share} of {voters:,} voters)"
     return {
         p.id: (
-            f"not funded: {readable(scores[p.id])} votes, under the support threshold of "
-            f"{readable(needed)}"
+            f"not funded: {supporters[p.id]:,} {_supporters(Fraction(supporters[p.id]))}, "
+            f"under the support threshold of {threshold}"
         )
         for p in election.projects
-        if scores[p.id] < needed
+        if supporters[p.id] < needed
     }
+
+
+def _supporters(count: Fraction) -> str:
+    return "supporter" if count == 1 else "supporters"
+
+
+def _whole_bundles(
+    ineligible: dict[str, str], together: tuple[frozenset[str], ...]
+) -> dict[str, str]:
+    """A project that may not be funded takes its bundle with it."""
+    out = dict(ineligible)
+    for bundle in together:
+        ruled_out = sorted(m for m in bundle if m in ineligible)
+        if ruled_out:
+            for member in sorted(bundle - ineligible.keys()):
+                out[member] = (
+                    f"not funded: it must be funded together with project {ruled_out[0]}, "
+                    "which is under the support threshold"
+                )
+    return out
 
 
 def _turnout_weights(
