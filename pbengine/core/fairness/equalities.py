@@ -29,7 +29,10 @@ def equalities(
     baseline: Outcome,
     facts: RoundFacts,
     utility: str = "cost",
+    *,
+    by_kind: Mapping[str, Outcome] | None = None,
 ) -> dict[str, Any]:
+    """`by_kind`: the outcome under each kind of rule alone, for the effect of each."""
     outcome = fair.outcome
     funded = set(outcome.selected)
     costs = election.costs()
@@ -58,12 +61,20 @@ def equalities(
         "turnout_weights": {g: plain(w) for g, w in fair.resolved.group_weights.items()},
         "effect": {
             "compared_with": f"{baseline.rule} without the fairness rules",
-            "brought_in": [p for p in outcome.selected if p not in set(baseline.selected)],
-            "pushed_out": [p for p in baseline.selected if p not in funded],
+            **_effect(outcome, baseline),
+            "by_kind": {kind: _effect(o, baseline) for kind, o in (by_kind or {}).items()},
         },
         "proportionality": _proportionality(election, outcome, utility),
     }
     return report
+
+
+def _effect(outcome: Outcome, baseline: Outcome) -> dict[str, list[str]]:
+    funded, before = set(outcome.selected), set(baseline.selected)
+    return {
+        "brought_in": [p for p in outcome.selected if p not in before],
+        "pushed_out": [p for p in baseline.selected if p not in funded],
+    }
 
 
 def _coverage(election: Election, funded: set[str]) -> dict[str, Any]:
@@ -160,8 +171,22 @@ def allocate_and_report(
     facts: RoundFacts = NO_FACTS,
     options: RuleOptions | None = None,
 ) -> tuple[FairOutcome, dict[str, Any]]:
-    """Run the rule under the constraints, and again without them to show what they changed."""
+    """Run the rule under the constraints, and again without them to show what they changed.
+
+    With more than one kind of rule declared (floors, caps, thresholds, sets,
+    reweighting, outcome shares), each kind also runs alone: a council asks
+    which of its rules brought a project in or pushed one out, and the
+    difference of the whole cannot say. That is one more run of the rule per
+    kind; with one kind, its effect is the whole one and nothing more runs.
+    """
     fair = allocate_fairly(election, spec, facts, options)
     baseline = allocate(election, fair.outcome.rule, options) if spec.constrained else fair.outcome
+    kinds = spec.by_kind()
+    by_kind = {
+        kind: fair.outcome
+        if len(kinds) == 1
+        else allocate_fairly(election, alone, facts, options).outcome
+        for kind, alone in kinds.items()
+    }
     utility = (options or RuleOptions()).utility
-    return fair, equalities(election, fair, baseline, facts, utility)
+    return fair, equalities(election, fair, baseline, facts, utility, by_kind=by_kind)
