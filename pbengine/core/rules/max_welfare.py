@@ -8,10 +8,12 @@ is chosen, so the outcome does not depend on the solver's search.
 
 Fairness constraints enter the model exactly: spending caps are hard; floors
 are met if any affordable set meets them, and otherwise fall short by the
-least total possible, the result naming each shortfall. Money is scaled to
-integers exactly; a fractional share of a project's cost (a city-wide
-project counted towards a district by its supporters) is rounded down
-towards a floor and up towards a cap, so a bound the model meets is met.
+least total possible, the result naming each shortfall. Money, including a
+city-wide project's cost counted towards a district by its supporters' share,
+stays exact: the solver model scales it by a common multiple of every
+denominator, and where that cannot fit in 64-bit integers it checks every
+answer in exact arithmetic instead (solvers/cpsat.py). Projects that must be
+funded together stand or fall as one bundle, overlapping sets included.
 
 Every unfunded project is explained by how much total support the best set
 that includes it loses against the optimum.
@@ -20,7 +22,7 @@ that includes it loses against the optimum.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from math import lcm
 
@@ -72,7 +74,8 @@ def max_utilitarian_welfare(
     model.shortfall_allowed = shortfall
     ranks = tie_breaking.ranks(election)
     preference = sorted(model.weights, key=ranks.__getitem__)
-    best, chosen, solves = model.lexicographic_optimum(preference)
+    calls = model.calls
+    best, chosen, _ = model.lexicographic_optimum(preference)
     total = Fraction(best, points)
     for p in eligible:
         if p.id in chosen:
@@ -81,7 +84,6 @@ def max_utilitarian_welfare(
                 f"({readable(total)} {unit}, proven optimal)"
             )
             continue
-        solves += 1
         try:
             with_it = model.solve({p.id: True}, effort=EXPLANATION_EFFORT)
         except SolverError:
@@ -93,7 +95,7 @@ def max_utilitarian_welfare(
         if with_it is None:
             reasons[p.id] = (
                 "not funded: no affordable set can include it"
-                if not constraints.bounds and not constraints.exclusive
+                if not (constraints.bounds or constraints.exclusive or constraints.together)
                 else "not funded: no affordable set meeting the constraints can include it"
             )
             continue
@@ -105,6 +107,7 @@ def max_utilitarian_welfare(
             "preferred the funded one"
         )
     selected = [pid for pid in preference if pid in chosen]
+    solves = model.calls - calls
     notes.insert(
         0, f"CP-SAT: total support {readable(total)} {unit}, proven optimal ({solves} solves)"
     )
@@ -139,12 +142,34 @@ def _eligible(
         else:
             eligible.append(p)
     ids = {p.id for p in eligible}
-    for group in constraints.together:
-        if len(group) > 1 and not group <= ids:
-            for pid in sorted(group & ids):
-                reasons[pid] = "not funded: it must be funded together with projects that cannot be"
-            ids -= group
+    for bundle in _bundles(constraints.together):
+        blocked = sorted(bundle - ids)
+        if blocked:
+            for pid in sorted(bundle & ids):
+                reasons[pid] = (
+                    f"not funded: it must be funded together with {_projects(blocked)}, "
+                    "which cannot be"
+                )
+            ids -= bundle
     return [p for p in eligible if p.id in ids]
+
+
+def _bundles(together: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """Together sets merged where they overlap: a member of two sets ties both to it."""
+    bundles: list[frozenset[str]] = []
+    for group in together:
+        if len(group) < 2:
+            continue
+        merged = group
+        for bundle in [b for b in bundles if b & group]:
+            bundles.remove(bundle)
+            merged |= bundle
+        bundles.append(merged)
+    return bundles
+
+
+def _projects(ids: Sequence[str]) -> str:
+    return f"project {ids[0]}" if len(ids) == 1 else f"projects {', '.join(ids)}"
 
 
 def _model(
@@ -155,26 +180,17 @@ def _model(
 ) -> SelectionModel:
     ids = {p.id for p in eligible}
     costs = {p.id: p.cost for p in eligible}
-    money = lcm(1, election.budget.denominator, *(p.cost.denominator for p in eligible))
 
-    def scaled(bound: SpendBound, rounding: Callable[[Fraction], int]) -> dict[str, int]:
-        return {p: rounding(costs[p] * s * money) for p, s in bound.shares.items() if p in ids}
+    def counted(bound: SpendBound) -> dict[str, Fraction]:
+        return {p: costs[p] * s for p, s in bound.shares.items() if p in ids}
 
     exclusive = [*constraints.exclusive, *election.exclusive_sets]
     return SelectionModel(
         weights=weights,
-        costs={p: int(c * money) for p, c in costs.items()},
-        budget=int(election.budget * money),
+        costs=costs,
+        budget=election.budget,
         at_most_one=[g & ids for g in exclusive if len(g & ids) > 1],
         together=[g for g in constraints.together if len(g) > 1 and g <= ids],
-        floors=[
-            (scaled(b, math.floor), math.ceil(b.floor * money))
-            for b in constraints.bounds
-            if b.floor is not None
-        ],
-        caps=[
-            (scaled(b, math.ceil), math.floor(b.cap * money))
-            for b in constraints.bounds
-            if b.cap is not None
-        ],
+        floors=[(counted(b), b.floor) for b in constraints.bounds if b.floor is not None],
+        caps=[(counted(b), b.cap) for b in constraints.bounds if b.cap is not None],
     )

@@ -1,23 +1,50 @@
-"""A 0/1 project-selection model on OR-Tools CP-SAT.
+"""A 0/1 project-selection model on OR-Tools CP-SAT, exact in rational money.
 
 The model is built so that later fairness constraints add naturally: a
-budget, spending floors and caps over any subset of projects, sets of which
-at most one may be funded, sets funded together or not at all. Everything is
-integral: callers scale money and scores to integers first.
+budget, spending floors and caps over any subset of projects (each counting
+any rational part of its cost), sets of which at most one may be funded, sets
+funded together or not at all. Money comes in as exact fractions; objective
+weights are integers.
+
+CP-SAT works in 64-bit integers, so money is scaled. When the least common
+multiple of every denominator involved (costs, budget, floors, caps and each
+project's counted part of its cost) keeps every linear expression within
+`MAGNITUDE`, money is scaled by it and the integer model *is* the rational
+one. Shares of city-wide projects counted by their supporters defeat this on
+big cities: their denominators are supporter counts, and their least common
+multiple runs to hundreds of bits. Then money is scaled by the largest
+multiple of the denominators of costs, budget, floors and caps that fits,
+each fractional part of a cost is rounded outwards (up towards a floor, down
+towards a cap), so that the integer model admits every selection the
+rational one does, and every selection CP-SAT returns is checked in exact
+arithmetic. A selection that fails the check is excluded and the solve
+repeated, so the answer is still the exact optimum of the rational model; the
+rounding can only cost extra solves. If even costs, budget, floors and caps
+cannot be scaled within `MAGNITUDE`, the model refuses with a SolverError
+rather than round them.
 
 `solve` returns a proven optimum or raises; the search runs on one worker
 with a fixed seed and a deterministic effort limit so that it behaves the
-same on every machine, and callers
-that need one particular optimum among several fix it lexicographically
-(see `lexicographic_optimum`).
+same on every machine, and callers that need one particular optimum among
+several fix it lexicographically (see `lexicographic_optimum`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
+
+# CP-SAT refuses a model whose linear expressions could overflow 64-bit integers; staying
+# within 2^53 also keeps every coefficient exact in the doubles of its LP relaxation, and
+# the objective exact in the double CP-SAT reports it as.
+MAGNITUDE = 2**53
+
+Row = tuple[Mapping[str, Fraction], Fraction]
+"""Money each project counts (cost × share) and the bound on their sum."""
 
 
 class SolverError(RuntimeError):
@@ -28,20 +55,40 @@ class SolverError(RuntimeError):
 class SelectionModel:
     weights: Mapping[str, int]
     """Objective weight of each project (its total support)."""
-    costs: Mapping[str, int]
-    budget: int
+    costs: Mapping[str, Fraction]
+    budget: Fraction
     at_most_one: list[frozenset[str]] = field(default_factory=list)
     together: list[frozenset[str]] = field(default_factory=list)
-    floors: list[tuple[Mapping[str, int], int]] = field(default_factory=list)
-    """Spending floors: sum of coefficient * x >= floor, short by at most `shortfall_allowed`."""
-    caps: list[tuple[Mapping[str, int], int]] = field(default_factory=list)
-    shortfall_allowed: int = 0
-    """How far, in total, the floors may fall short (see `least_shortfall`)."""
+    floors: list[Row] = field(default_factory=list)
+    """Spending floors: the counted money must reach each, short by `shortfall_allowed` in all."""
+    caps: list[Row] = field(default_factory=list)
+    shortfall_allowed: Fraction = Fraction(0)
+    """How far, in total money, the floors may fall short (see `least_shortfall`)."""
     shortfall_effort: float = 20.0
     """Deterministic time (about seconds) spent looking for the least shortfall."""
     effort: float = 60.0
     """Deterministic time (about seconds) a solve may take before it gives up: a limit that
     falls at the same point of the search on every machine, unlike wall-clock time."""
+    magnitude: int = MAGNITUDE
+    """Bound on every scaled linear expression."""
+    calls: int = field(default=0, init=False)
+    """CP-SAT solves so far, re-solves after a rejected selection included."""
+
+    def __post_init__(self) -> None:
+        self._scale()
+        # A list, not a set: the cuts go into the model in the order found, so that the
+        # search, and the count of solves it reports, is the same on every run.
+        self._rejected: list[frozenset[str]] = []
+
+    @property
+    def exact(self) -> bool:
+        """Whether the integer model is the rational one, with no rounding at all."""
+        return self._money == self._full
+
+    @property
+    def rejected(self) -> int:
+        """Selections CP-SAT has returned that failed the exact check, so far."""
+        return len(self._rejected)
 
     def solve(
         self,
@@ -50,60 +97,192 @@ class SelectionModel:
         effort: float | None = None,
     ) -> tuple[int, frozenset[str]] | None:
         """Best total weight and the projects achieving it; None if infeasible."""
-        model, x, shortfall = self._model(fixed)
-        model.add(sum(shortfall) <= self.shortfall_allowed)
-        objective = sum(self.weights[p] * x[p] for p in x)
-        if min_weight is not None:
-            model.add(objective >= min_weight)
-        model.maximize(objective)
-        solver = self._solve(model, effort)
-        if solver is None:
-            return None
-        chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
-        return round(solver.objective_value), chosen
+        while True:
+            cuts = [s for s in self._rejected if not self.feasible(s)]
+            model, x, shortfall = self._model(fixed, cuts)
+            model.add(sum(shortfall) <= self._allowance(self.shortfall_allowed))
+            objective = sum(self.weights[p] * x[p] for p in x)
+            if min_weight is not None:
+                model.add(objective >= min_weight)
+            model.maximize(objective)
+            solver = self._solve(model, effort)
+            if solver is None:
+                return None
+            chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
+            if self.feasible(chosen):
+                return round(solver.objective_value), chosen
+            self._reject(chosen)
 
-    def least_shortfall(self) -> tuple[int, bool] | None:
-        """The least total by which the floors must fall short, and whether that is proven.
+    def least_shortfall(self) -> tuple[Fraction, bool] | None:
+        """The least total money by which the floors must fall short, and whether it is proven.
 
         Minimising a shortfall can be much harder than maximising support, so
         this search stops after a fixed amount of *deterministic* work (the
-        same on every machine) and keeps the best total it found. None if
+        same on every machine) and keeps the least total it found. None if
         even the caps cannot be met.
         """
         if not self.floors:
-            return 0, True
-        model, _, shortfall = self._model(None)
-        model.minimize(sum(shortfall))
+            return Fraction(0), True
+        best: tuple[Fraction, frozenset[str]] | None = None
+        no_better: list[frozenset[str]] = []
+        spent = 0.0
+        while True:
+            below = None if best is None else math.ceil(best[0] * self._money)
+            cuts = [s for s in self._rejected if not self.within_caps(s)] + no_better
+            found, scaled, optimal, time = self._minimise_shortfall(
+                cuts, below, self.shortfall_effort - spent
+            )
+            spent += time
+            if found is None:
+                # Nothing left (below the best): the best is the least. Or the effort ran out.
+                return None if best is None else (best[0], optimal)
+            if not self.within_caps(found):
+                self._reject(found)
+                continue
+            short = self.shortfall_of(found)
+            if best is not None and short >= best[0]:
+                no_better.append(found)
+                continue
+            if best is not None:
+                no_better.append(best[1])
+            best = (short, found)
+            if not short or not optimal:
+                return short, optimal
+            if scaled >= math.ceil(short * self._money):
+                # No selection left falls short by less: each one's scaled shortfall is at
+                # least this optimum and at most its exact shortfall times the scale. Without
+                # rounding the two are equal, and one solve settles it.
+                return short, True
+
+    def _minimise_shortfall(
+        self, cuts: list[frozenset[str]], below: int | None, effort: float
+    ) -> tuple[frozenset[str] | None, int, bool, float]:
+        """A selection with the least scaled shortfall under `below`, if any; its scaled
+        shortfall; whether that is proven (or, with no selection, that none exists); the
+        deterministic time taken."""
+        model, x, shortfall = self._model(None, cuts)
+        total = sum(shortfall)
+        if below is not None:
+            # Necessary for a shortfall strictly below the best (see `_allowance`).
+            model.add(total <= below - 1)
+        model.minimize(total)
         solver = self._solver()
-        solver.parameters.max_deterministic_time = self.shortfall_effort
+        solver.parameters.max_deterministic_time = max(effort, 0.0)
         status = solver.solve(model)
+        self.calls += 1
+        time = float(solver.response_proto.deterministic_time)
         if status == cp_model.INFEASIBLE:
-            return None
+            return None, 0, True, time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise SolverError(f"CP-SAT found no selection ({solver.status_name(status)})")
-        return round(solver.objective_value), status == cp_model.OPTIMAL
+            if below is None:
+                raise SolverError(f"CP-SAT found no selection ({solver.status_name(status)})")
+            return None, 0, False, time
+        chosen = frozenset(p for p in x if solver.boolean_value(x[p]))
+        return chosen, round(solver.objective_value), status == cp_model.OPTIMAL, time
+
+    def feasible(self, selected: frozenset[str]) -> bool:
+        """Every constraint, checked in exact arithmetic."""
+        return self.within_caps(selected) and self.shortfall_of(selected) <= self.shortfall_allowed
+
+    def within_caps(self, selected: frozenset[str]) -> bool:
+        """Budget, caps and sets in exact arithmetic: everything but the floors."""
+        return (
+            _counted(self.costs, selected) <= self.budget
+            and all(_counted(row, selected) <= cap for row, cap in self.caps)
+            and all(len(group & selected) <= 1 for group in self.at_most_one)
+            and all(group <= selected or not group & selected for group in self.together)
+        )
+
+    def shortfall_of(self, selected: frozenset[str]) -> Fraction:
+        return sum(
+            (max(Fraction(0), floor - _counted(row, selected)) for row, floor in self.floors),
+            Fraction(0),
+        )
+
+    def _scale(self) -> None:
+        """Choose the money scale and the integer rows (see the module docstring)."""
+        rows = [*self.floors, *self.caps]
+        plain = [*self.costs.values(), self.budget, *(bound for _, bound in rows)]
+        base = math.lcm(1, *(m.denominator for m in plain))
+        full = math.lcm(base, *(c.denominator for row, _ in rows for c in row.values()))
+        # Every scaled expression stays within scale × widest + slack, rounding included.
+        widest = max(
+            [
+                sum(self.costs.values(), Fraction(0)) + self.budget,
+                2 * sum((floor for _, floor in self.floors), Fraction(0)),
+                *(_size(row) + 2 * floor for row, floor in self.floors),
+                *(_size(row) + cap for row, cap in self.caps),
+            ]
+        )
+        slack = sum(len(row) for row, _ in rows) + 1
+        money = full
+        if full * widest + slack > self.magnitude:
+            money = base * max(0, math.floor((self.magnitude - slack) / (base * widest)))
+            if money == 0:
+                raise SolverError(
+                    f"costs, budget, floors and caps need a common denominator of {base:,}: "
+                    "the model cannot scale them to integers within CP-SAT's 64-bit range"
+                )
+        self._money = money
+        self._full = full
+        self._costs = {p: int(c * money) for p, c in self.costs.items()}
+        self._budget = int(self.budget * money)
+        self._floors = [
+            ({p: math.ceil(c * money) for p, c in row.items()}, int(floor * money))
+            for row, floor in self.floors
+        ]
+        self._caps = [
+            ({p: math.floor(c * money) for p, c in row.items()}, int(cap * money))
+            for row, cap in self.caps
+        ]
+        total_weight = sum(abs(w) for w in self.weights.values())
+        if 2 * total_weight > self.magnitude:
+            raise SolverError(
+                f"total support of {total_weight:,} score units is beyond CP-SAT's 64-bit range"
+            )
+
+    def _allowance(self, shortfall: Fraction) -> int:
+        """Scaled total shortfall a selection within `shortfall` of the floors can take.
+
+        A floor's scaled shortfall need only reach the scaled floor (an integer)
+        minus the scaled, rounded-up counted money, which is at most the exact
+        shortfall times the scale: so the scaled total of a selection within
+        `shortfall` is at most `shortfall` times the scale.
+        """
+        return min(math.floor(shortfall * self._money), sum(floor for _, floor in self._floors))
+
+    def _reject(self, selected: frozenset[str]) -> None:
+        if self.exact:
+            raise SolverError(
+                "CP-SAT returned a selection that breaks the constraints of an exact model"
+            )
+        if selected not in self._rejected:
+            self._rejected.append(selected)
 
     def _model(
-        self, fixed: Mapping[str, bool] | None
+        self, fixed: Mapping[str, bool] | None, cuts: Iterable[frozenset[str]] = ()
     ) -> tuple[cp_model.CpModel, dict[str, cp_model.IntVar], list[cp_model.IntVar]]:
         model = cp_model.CpModel()
         x = {pid: model.new_bool_var(f"x_{i}") for i, pid in enumerate(self.weights)}
-        model.add(sum(self.costs[p] * x[p] for p in x) <= self.budget)
+        model.add(sum(self._costs[p] * x[p] for p in x) <= self._budget)
         for group in self.at_most_one:
-            model.add_at_most_one(x[p] for p in group)
+            model.add_at_most_one(x[p] for p in sorted(group))
         for group in self.together:
             members = sorted(group)
             for p in members[1:]:
                 model.add(x[p] == x[members[0]])
         shortfall = []
-        for i, (coefficients, floor) in enumerate(self.floors):
+        for i, (coefficients, floor) in enumerate(self._floors):
             short = model.new_int_var(0, max(floor, 0), f"short_{i}")
             model.add(sum(c * x[p] for p, c in coefficients.items() if p in x) + short >= floor)
             shortfall.append(short)
-        for coefficients, cap in self.caps:
+        for coefficients, cap in self._caps:
             model.add(sum(c * x[p] for p, c in coefficients.items() if p in x) <= cap)
         for pid, value in (fixed or {}).items():
             model.add(x[pid] == int(value))
+        for selected in cuts:
+            # A selection known to break the exact constraints: differ from it somewhere.
+            model.add_bool_or([~x[p] if p in selected else x[p] for p in x])
         return model, x, shortfall
 
     def _solver(self) -> cp_model.CpSolver:
@@ -120,6 +299,7 @@ class SelectionModel:
         if effort is not None:
             solver.parameters.max_deterministic_time = effort
         status = solver.solve(model)
+        self.calls += 1
         if status == cp_model.INFEASIBLE:
             return None
         if status != cp_model.OPTIMAL:
@@ -134,17 +314,24 @@ class SelectionModel:
         Among all optimal selections, take the one that funds preference[0] if
         any does, then preference[1] if any such does, and so on.
         """
+        calls = self.calls
         first = self.solve()
         if first is None:
             raise SolverError("no selection satisfies the constraints")
         best, incumbent = first
         fixed: dict[str, bool] = {}
-        solves = 1
         for pid in preference:
             if pid not in incumbent:
-                solves += 1
                 found = self.solve({**fixed, pid: True}, min_weight=best)
                 if found is not None:
                     incumbent = found[1]
             fixed[pid] = pid in incumbent
-        return best, incumbent, solves
+        return best, incumbent, self.calls - calls
+
+
+def _counted(row: Mapping[str, Fraction], selected: frozenset[str]) -> Fraction:
+    return sum((c for p, c in row.items() if p in selected), Fraction(0))
+
+
+def _size(row: Mapping[str, Fraction]) -> Fraction:
+    return sum((abs(c) for c in row.values()), Fraction(0))
