@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -17,13 +17,17 @@ from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
 from pbengine.api.errors import HANDLERS
 from pbengine.api.projects import ProjectController
-from pbengine.api.rounds import RoundController
+from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
 from pbengine.api.voting import VotingController
 from pbengine.store.database import make_engine, upgrade
 
 # Real pabulib files reach 35 MB (Krakow 2024); anything much larger is refused with 413.
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
+# Every other request (a ballot, a proposal, a configuration) fits in kilobytes: a proposal's
+# longest description is 10,000 characters. Refusing more at the door costs an attacker
+# their upload, not the server its memory.
+JSON_MAX_BODY = 64 * 1024
 
 
 def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> Litestar:
@@ -40,8 +44,10 @@ def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> 
             yield session
 
     limit = max_body or int(os.environ.get("PBENGINE_MAX_BODY", DEFAULT_MAX_BODY))
+    imports = Router(path="/", route_handlers=[ImportController], request_max_body_size=limit)
     return Litestar(
         route_handlers=[
+            imports,
             RoundController,
             AuditController,
             ProjectController,
@@ -61,5 +67,5 @@ def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> 
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
-        request_max_body_size=limit,
+        request_max_body_size=min(limit, JSON_MAX_BODY),
     )

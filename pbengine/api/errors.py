@@ -17,7 +17,8 @@ def error_body(status: int, problem: str, field: str | None, **extra: Any) -> di
 
 
 def service_error(_: Request[Any, Any, Any], exc: ServiceError) -> Response[dict[str, Any]]:
-    return Response(error_body(exc.status, exc.problem, exc.field), status_code=exc.status)
+    extra = {"problems": exc.details} if exc.details else {}
+    return Response(error_body(exc.status, exc.problem, exc.field, **extra), status_code=exc.status)
 
 
 def pabulib_error(_: Request[Any, Any, Any], exc: PabulibError) -> Response[dict[str, Any]]:

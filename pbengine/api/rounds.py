@@ -24,7 +24,7 @@ from pbengine.service.config import (
 )
 from pbengine.service.errors import InvalidError
 from pbengine.service.proposals import ProposalService
-from pbengine.service.rounds import RoundService, RoundView
+from pbengine.service.rounds import RoundService, RoundView, WhatIf
 
 
 class RoundOut(BaseModel):
@@ -44,9 +44,12 @@ class RoundOut(BaseModel):
     fairness: Fairness | None
     schedule: dict[Phase, datetime]
     frozen: list[str] = Field(description="settings that can no longer change")
+    void_reason: str | None = Field(
+        default=None, description="why the round was made void (phase void only)"
+    )
 
     @classmethod
-    def of(cls, view: RoundView) -> RoundOut:
+    def of(cls, view: RoundView, void_reason: str | None = None) -> RoundOut:
         row, config = view.row, view.config
         assert row.id is not None
         return cls(
@@ -66,6 +69,7 @@ class RoundOut(BaseModel):
             fairness=config.fairness,
             schedule=config.schedule,
             frozen=list(FROZEN_ONCE_VOTING) if voting_has_opened(Phase(row.phase)) else [],
+            void_reason=void_reason,
         )
 
 
@@ -77,11 +81,19 @@ class RoundSummary(BaseModel):
 
 
 class PhaseIn(BaseModel):
-    phase: str = Field(description="the phase to move to: one step forward")
+    phase: str = Field(description="the phase to move to: one step forward, or 'void'")
+    reason: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="void only: why the round cannot produce a result (published with it)",
+    )
 
 
 class AllocationIn(BaseModel):
-    rule: str | None = Field(default=None, description="a rule name; default: the round's rule")
+    rule: str | None = Field(
+        default=None,
+        description="only the round's own rule is accepted; other rules: POST …/allocation/what-if",
+    )
 
 
 class RoundController(Controller):
@@ -103,7 +115,9 @@ class RoundController(Controller):
         "/{round_id:int}", sync_to_thread=True, summary="A round's configuration and phase (public)"
     )
     def read(self, session: DbSession, round_id: FromPath[int]) -> RoundOut:
-        return RoundOut.of(RoundService(session).view(round_id))
+        service = RoundService(session)
+        view = service.view(round_id)
+        return RoundOut.of(view, service.void_reason(view.row))
 
     @patch(
         "/{round_id:int}",
@@ -128,7 +142,21 @@ class RoundController(Controller):
     def phase(
         self, session: DbSession, caller: Caller, round_id: FromPath[int], data: JSONBody[PhaseIn]
     ) -> RoundOut:
-        return RoundOut.of(RoundService(session).change_phase(caller, round_id, data.phase))
+        service = RoundService(session)
+        view = service.change_phase(caller, round_id, data.phase, data.reason)
+        return RoundOut.of(view, service.void_reason(view.row))
+
+    @get(
+        "/{round_id:int}/preflight",
+        sync_to_thread=True,
+        summary="What would stop voting from opening, each problem with its fix (council)",
+        description="Moving to 'voting' runs the same check and refuses with 409 while any "
+        "problem remains.",
+    )
+    def preflight(
+        self, session: DbSession, caller: Caller, round_id: FromPath[int]
+    ) -> dict[str, Any]:
+        return RoundService(session).preflight(caller, round_id)
 
     @post(
         "/{round_id:int}/outcomes",
@@ -143,6 +171,61 @@ class RoundController(Controller):
         data: JSONBody[OutcomePriority],
     ) -> list[dict[str, Any]]:
         return ProposalService(session).add_outcome(caller, round_id, data)
+
+    @post(
+        "/{round_id:int}/allocation",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Run the round's declared rule on its ballots and store the result (council)",
+    )
+    def allocation(
+        self,
+        session: DbSession,
+        caller: Caller,
+        round_id: FromPath[int],
+        data: JSONBody[AllocationIn | None] = None,
+    ) -> dict[str, Any]:
+        return RoundService(session).allocate(caller, round_id, data.rule if data else None)
+
+    @post(
+        "/{round_id:int}/allocation/what-if",
+        sync_to_thread=True,
+        status_code=200,
+        summary="What another rule or fairness document would fund: logged, never published "
+        "(council)",
+    )
+    def what_if(
+        self,
+        session: DbSession,
+        caller: Caller,
+        round_id: FromPath[int],
+        data: JSONBody[WhatIf],
+    ) -> dict[str, Any]:
+        return RoundService(session).what_if(caller, round_id, data)
+
+    @get("/{round_id:int}/results", sync_to_thread=True, summary="Results (public once published)")
+    def results(
+        self, session: DbSession, caller: Caller, round_id: FromPath[int]
+    ) -> dict[str, Any]:
+        return RoundService(session).results(caller, round_id)
+
+    @get(
+        "/{round_id:int}/export.pb",
+        sync_to_thread=True,
+        summary="The round as a pabulib file (council, auditor)",
+        media_type="text/plain; charset=utf-8",
+    )
+    def export(self, session: DbSession, caller: Caller, round_id: FromPath[int]) -> Response[str]:
+        text = RoundService(session).export_pb(caller, round_id)
+        return Response(text, media_type="text/plain; charset=utf-8")
+
+
+class ImportController(Controller):
+    """Importing a whole election is the one request that needs megabytes: the app mounts
+    this controller under a larger body limit than every other route."""
+
+    path = "/api/v1/rounds"
+    tags = ("rounds",)
 
     @post(
         "/import",
@@ -162,37 +245,6 @@ class RoundController(Controller):
             return RoundOut.of(RoundService(session).import_pb(caller, text, title))
 
         return await to_thread.run_sync(work)
-
-    @post(
-        "/{round_id:int}/allocation",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Run the round's rule on its ballots and store the result (council)",
-    )
-    def allocation(
-        self,
-        session: DbSession,
-        caller: Caller,
-        round_id: FromPath[int],
-        data: JSONBody[AllocationIn | None] = None,
-    ) -> dict[str, Any]:
-        return RoundService(session).allocate(caller, round_id, data.rule if data else None)
-
-    @get("/{round_id:int}/results", sync_to_thread=True, summary="Results (public once published)")
-    def results(
-        self, session: DbSession, caller: Caller, round_id: FromPath[int]
-    ) -> dict[str, Any]:
-        return RoundService(session).results(caller, round_id)
-
-    @get(
-        "/{round_id:int}/export.pb",
-        sync_to_thread=True,
-        summary="The round as a pabulib file (council, auditor)",
-        media_type="text/plain; charset=utf-8",
-    )
-    def export(self, session: DbSession, caller: Caller, round_id: FromPath[int]) -> Response[str]:
-        text = RoundService(session).export_pb(caller, round_id)
-        return Response(text, media_type="text/plain; charset=utf-8")
 
 
 def _decode(data: bytes) -> str:

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from pbengine.core.election import BallotLimits, VoteType
 from pbengine.core.money import readable
+from pbengine.core.wording import article
 
 
 class BallotError(ValueError):
@@ -62,10 +63,12 @@ def _check_points(
 ) -> None:
     if not vote_type.has_points:
         if points is not None:
-            raise BallotError("points", f"a {vote_type} ballot gives no points")
+            raise BallotError("points", f"{article(vote_type)} ballot gives no points")
         return
     if points is None or len(points) != len(projects):
-        raise BallotError("points", f"a {vote_type} ballot gives points to each project it names")
+        raise BallotError(
+            "points", f"{article(vote_type)} ballot gives points to each project it names"
+        )
     if any(value <= 0 for value in points):
         raise BallotError("points", "points must be positive; leave a project out to give it none")
 

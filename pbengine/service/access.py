@@ -7,12 +7,23 @@ from collections.abc import Sequence
 
 from pbengine.core.phases import Phase
 from pbengine.service.config import RoundConfig, config_of_import
-from pbengine.service.errors import ForbiddenError, InvalidError, NotFoundError, Principal
+from pbengine.service.errors import (
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    Principal,
+    UnauthorizedError,
+)
 from pbengine.store.repository import RoundNotFoundError, RoundRepository
 from pbengine.store.tables import RoundRow
 
 
 def council_of(principal: Principal) -> str:
+    if principal.role is None:
+        raise UnauthorizedError(
+            "this needs council staff's token: send 'Authorization: Bearer <token>'",
+            "authorization",
+        )
     if principal.role != "council" or not principal.council:
         raise ForbiddenError("only council staff can do this", "authorization")
     return principal.council

@@ -1,11 +1,17 @@
 """A round's allocation from its election and configuration: one function for the service
-and for replay, so a replayed allocation is computed exactly as the live one was."""
+and for replay, so a replayed allocation is computed exactly as the live one was.
+
+There is no way to pass another rule here: a round's result is computed with
+the settings the round declares (frozen once voting opens). Exploring other
+rules is a what-if, which runs this same function on a copy of the
+configuration (see `what_if_config`) and is stored and labelled apart.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
+from pbengine.core.canonical import digest
 from pbengine.core.election import Election
 from pbengine.core.fairness.enforce import FairOutcome
 from pbengine.core.fairness.equalities import allocate_and_report, equalities
@@ -16,15 +22,15 @@ from pbengine.core.pools import PoolError, allocate_in_pools, district_pools
 from pbengine.core.rules import UnknownRuleError, allocate
 from pbengine.core.rules.solvers.cpsat import SolverError
 from pbengine.formats.rule_document import RuleDocument
-from pbengine.service.config import RoundConfig
+from pbengine.service.config import Fairness, RoundConfig, validated_config
 from pbengine.service.errors import InvalidError
 
 
 def run_allocation(
-    election: Election, config: RoundConfig, override: str | None, facts: RoundFacts
+    election: Election, config: RoundConfig, facts: RoundFacts
 ) -> tuple[Outcome, dict[str, Any]]:
-    """The round's allocation, and its equalities report."""
-    rule = override or config.rule  # None: the rule an imported file declares
+    """The round's allocation under its configuration, and its equalities report."""
+    rule = config.rule  # None: the rule an imported file declares
     try:
         budgets = config.district_budgets()
         if budgets:
@@ -39,10 +45,7 @@ def run_allocation(
             )
             return outcome, equalities(election, fair, outcome, facts)
         document = config.fairness.rule_document() if config.fairness else RuleDocument()
-        spec = document.spec(default_rule=rule or "")
-        if override:
-            spec = replace(spec, rule=override)
-        fair, report = allocate_and_report(election, spec, facts)
+        fair, report = allocate_and_report(election, document.spec(default_rule=rule or ""), facts)
         return fair.outcome, report
     except UnknownRuleError as exc:
         raise InvalidError(str(exc), "rule") from None
@@ -64,3 +67,33 @@ def round_facts(config: RoundConfig, outcome_votes: list[list[str]]) -> RoundFac
         outcome_keys=tuple(o.key for o in config.outcomes),
         outcome_votes=tuple(tuple(v) for v in outcome_votes),
     )
+
+
+def allocation_settings(config: RoundConfig, outcome: Outcome) -> dict[str, Any]:
+    """What an allocation ran under, as its log event records it: the rule by name, the
+    budget, and a digest of the fairness document. Replay checks them against the round's
+    frozen configuration, so a result computed under anything else cannot pass."""
+    document = None if config.fairness is None else config.fairness.document
+    return {
+        "rule": outcome.rule,
+        "budget": config.budget,
+        "fairness_digest": None if document is None else digest(document),
+    }
+
+
+def what_if_config(
+    config: RoundConfig, rule: str | None, fairness: Fairness | None, keep_fairness: bool
+) -> RoundConfig:
+    """The round's configuration with another rule or fairness document, for a what-if.
+
+    A rule named here replaces the fairness document's own rule too: a council
+    asking "what would greedy have done?" means greedy, whatever the document said.
+    """
+    chosen = config.fairness if keep_fairness else fairness
+    if chosen is not None and rule is not None:
+        chosen = Fairness(preset=chosen.preset, document={**(chosen.document or {}), "rule": rule})
+    data = config.model_dump(mode="json")
+    data["fairness"] = None if chosen is None else chosen.model_dump(mode="json")
+    if rule is not None:
+        data["rule"] = rule
+    return validated_config(data)

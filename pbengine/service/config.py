@@ -33,6 +33,7 @@ from pbengine.formats.rule_document import (
     load_preset,
     parse_document,
 )
+from pbengine.service.errors import InvalidError
 
 
 def _exact(value: Any) -> str:
@@ -382,3 +383,12 @@ def _unique(names: list[str]) -> None:
         if name in seen:
             raise ValueError(f"{name!r} appears twice")
         seen.add(name)
+
+
+def validated_config(data: dict[str, Any]) -> RoundConfig:
+    try:
+        return RoundConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidError(str(first["msg"]).removeprefix("Value error, "), field) from None

@@ -34,6 +34,8 @@ class ServiceError(Exception):
         super().__init__(problem)
         self.problem = problem
         self.field = field
+        self.details: list[dict[str, str]] = []
+        """Every problem, when there are several (each {field, problem, fix})."""
 
 
 class UnauthorizedError(ServiceError):

@@ -86,6 +86,8 @@ class ProposalService:
             attributes["category"] = ",".join(proposal.categories)
         if proposal.outcomes:
             attributes["outcomes"] = ",".join(proposal.outcomes)
+        if proposal.proposer and proposal.proposer.strip():
+            attributes["proposer"] = proposer_pseudonym(proposal.proposer)
         project = self.rounds.add_proposal(
             round_id, cost_estimate=cost, attributes=attributes, proposer=proposal.proposer
         )
@@ -185,6 +187,16 @@ class ProposalService:
                 f"project {into!r} is {target.status}; merge into a live one", "into"
             )
         return target
+
+
+def proposer_pseudonym(name: str) -> str:
+    """Who proposed a project, as the allocation and the log see it: the same for every
+    project of one proposer however they wrote their name, and not the name itself.
+
+    The per-proposer cap groups projects by this, so it works on the log alone (replay)
+    and in exported files without revealing who proposed what.
+    """
+    return "proposer-" + digest(" ".join(name.split()).casefold())[:12]
 
 
 def project_view(project: ProjectRow, *, insider: bool) -> dict[str, Any]:

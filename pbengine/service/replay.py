@@ -24,14 +24,19 @@ from pbengine.core.audit.chain import first_break, head
 from pbengine.core.audit.result import first_difference, result_document, result_hash
 from pbengine.core.canonical import canonical
 from pbengine.core.election import Election
-from pbengine.core.phases import Phase, can_allocate
+from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition
 from pbengine.formats.election_json import (
     ballot_from_json,
     election_from_json,
     project_from_json,
 )
-from pbengine.service.allocation import round_facts, run_allocation
-from pbengine.service.config import RoundConfig, frozen_settings
+from pbengine.service.allocation import (
+    allocation_settings,
+    round_facts,
+    run_allocation,
+    what_if_config,
+)
+from pbengine.service.config import Fairness, RoundConfig, frozen_settings
 from pbengine.service.errors import ServiceError
 
 RECORD_FORMAT = "pbengine.record/1"
@@ -166,6 +171,12 @@ class _Round:
                 f"{label}: moves from {p['from']!r}, but the round is in {self.phase}"
             )
         target = Phase(p["to"])
+        try:
+            check_transition(self.phase, target)
+        except PhaseError as exc:
+            raise RecordError(f"{label}: {exc}") from None
+        if target is Phase.VOID and not str(p.get("reason") or "").strip():
+            raise RecordError(f"{label}: a round made void without a reason")
         if target is Phase.VOTING:
             frozen = frozen_settings(self.config)
             if p.get("frozen") != frozen:
@@ -239,15 +250,65 @@ class _Round:
     def allocation(self, p: Mapping[str, Any], label: str, event: Mapping[str, Any]) -> None:
         if self.phase is None or not can_allocate(self.phase):
             raise RecordError(f"{label}: an allocation while the round is in {self.phase}")
+        config = self.round_config(label)
+        recomputed = self.recompute(config, p, label)
+        # Logs written before allocations stopped taking a rule hold the override asked
+        # for here: a result under any rule but the round's own is not the round's result.
+        if p["rule"] is not None and p["rule"] != recomputed["rule"]:
+            raise RecordError(
+                f"{label}: computed with rule {p['rule']!r}, not the round's declared rule "
+                f"{recomputed['rule']!r}"
+            )
+        self.last_result, self.last_allocation = recomputed, int(event["height"])
+        self.phase = Phase.ALLOCATED
+
+    def what_if(self, p: Mapping[str, Any], label: str, _event: Mapping[str, Any]) -> None:
+        if self.phase is None or not (can_allocate(self.phase) or self.phase is Phase.PUBLISHED):
+            raise RecordError(f"{label}: a what-if while the round is in {self.phase}")
+        asked = dict(p["asked"])
+        try:
+            trial = what_if_config(
+                self.round_config(label),
+                asked.get("rule"),
+                None if asked.get("fairness") is None else Fairness(**asked["fairness"]),
+                "fairness" not in asked,
+            )
+        except (ServiceError, ValidationError) as exc:
+            raise RecordError(f"{label}: the what-if's settings are not valid: {exc}") from None
+        self.recompute(trial, p, label)
+
+    def round_config(self, label: str) -> RoundConfig:
+        try:
+            return RoundConfig.model_validate(self.config)
+        except ValidationError as exc:
+            raise RecordError(f"{label}: the configuration is not valid: {exc}") from None
+
+    def recompute(self, config: RoundConfig, p: Mapping[str, Any], label: str) -> dict[str, Any]:
+        """Recompute an allocation under `config`; it must be the one the event records,
+        under the settings it records."""
         recorded = p["result"]
         if p["result_hash"] != result_hash(recorded):
             raise RecordError(f"{label}: result_hash is not the hash of its result")
-        recomputed = self.recompute(p["rule"], label)
-        where = first_difference(recorded, recomputed)
+        try:
+            votes = [b.outcomes for b in self.ballots.values() if b.outcomes]
+            outcome, equalities = run_allocation(
+                self.election(), config, round_facts(config, votes)
+            )
+        except ServiceError as exc:
+            raise RecordError(f"{label}: the allocation cannot be recomputed: {exc}") from None
+        if "settings" in p:
+            settings = allocation_settings(config, outcome)
+            where = first_difference(settings, p["settings"], "settings")
+            if where is not None:
+                raise RecordError(
+                    f"{label}: {where} is not what the round's configuration says "
+                    f"({settings}): the allocation ran under other settings"
+                )
+        result: dict[str, Any] = json.loads(canonical(result_document(outcome, equalities)))
+        where = first_difference(recorded, result)
         if where is not None:
             raise RecordError(f"{label}: {where} differs from the recomputed allocation")
-        self.last_result, self.last_allocation = recomputed, int(event["height"])
-        self.phase = Phase.ALLOCATED
+        return result
 
     def election(self) -> Election:
         projects = [
@@ -258,18 +319,6 @@ class _Round:
             for voter, b in self.ballots.items()
         ]
         return election_from_json(self.header, projects, ballots)
-
-    def recompute(self, rule: str | None, label: str) -> dict[str, Any]:
-        try:
-            config = RoundConfig.model_validate(self.config)
-            votes = [b.outcomes for b in self.ballots.values() if b.outcomes]
-            outcome, equalities = run_allocation(
-                self.election(), config, rule, round_facts(config, votes)
-            )
-        except (ServiceError, ValidationError) as exc:
-            raise RecordError(f"{label}: the allocation cannot be recomputed: {exc}") from None
-        result: dict[str, Any] = json.loads(canonical(result_document(outcome, equalities)))
-        return result
 
 
 _HANDLERS = {
@@ -283,6 +332,7 @@ _HANDLERS = {
     kinds.VOTER_CODES_ISSUED: _Round.codes,
     kinds.BALLOT_CAST: _Round.ballot,
     kinds.ALLOCATION_COMPUTED: _Round.allocation,
+    kinds.ALLOCATION_WHAT_IF: _Round.what_if,
 }
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from pbengine.core.audit import kinds
@@ -20,6 +20,7 @@ from pbengine.core.election import Election
 from pbengine.core.money import parse_amount
 from pbengine.core.outcome import Outcome
 from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition, results_public
+from pbengine.core.rules import RULES, UnknownRuleError, declared_rule
 from pbengine.formats.election_json import points_to_json, project_to_json
 from pbengine.formats.pabulib import read_text, write_text
 from pbengine.service.access import (
@@ -31,27 +32,46 @@ from pbengine.service.access import (
     phase_of,
     readable_record,
 )
-from pbengine.service.allocation import round_facts, run_allocation
+from pbengine.service.allocation import (
+    allocation_settings,
+    round_facts,
+    run_allocation,
+    what_if_config,
+)
 from pbengine.service.config import (
     FROZEN_ONCE_VOTING,
+    Fairness,
     RoundConfig,
     RoundPatch,
     config_of_import,
     frozen_settings,
+    validated_config,
     voting_has_opened,
 )
 from pbengine.service.errors import ConflictError, ForbiddenError, InvalidError, Principal
 from pbengine.service.events import ballot_event, round_settings
+from pbengine.service.preflight import NotReadyError, check_names, round_preflight
 from pbengine.service.reports import results_report
 from pbengine.store.ballots import BallotRepository
 from pbengine.store.events import EventLog
 from pbengine.store.repository import (
     ACCEPTED,
-    PROPOSED,
     RoundRepository,
     to_project,
 )
 from pbengine.store.tables import RoundRow
+
+
+class WhatIf(BaseModel):
+    """Another rule or fairness document to try on a round's ballots."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str | None = Field(default=None, description="a rule name; default: the round's")
+    fairness: Fairness | None = Field(
+        default=None,
+        description="another fairness document, or null for none; omitted: the round's own",
+    )
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class RoundService:
 
     def create(self, principal: Principal, config: RoundConfig) -> RoundView:
         council = council_of(principal)
+        check_names(config)
         row = self.rounds.create(council=council, title=config.title, phase=Phase.DRAFT)
         self._apply(row, config)
         self.session.flush()
@@ -87,6 +108,7 @@ class RoundService:
                         f"{key!r} is frozen once voting opens (the round is in '{row.phase}')", key
                     )
         config = validated_config({**before, **changes})
+        check_names(config)
         self._check_still_used(round_id, config)
         self._apply(row, config)
         self.log.append(row, kinds.ROUND_CONFIGURED, round_settings(row))
@@ -148,8 +170,16 @@ class RoundService:
         self.session.commit()
         return RoundView(row, config)
 
-    def change_phase(self, principal: Principal, round_id: int, target: str) -> RoundView:
+    def change_phase(
+        self, principal: Principal, round_id: int, target: str, reason: str | None = None
+    ) -> RoundView:
         row = own_round(self.rounds, principal, round_id, for_change=True)
+        if target == Phase.VOID and not (reason or "").strip():
+            raise InvalidError(
+                "say why the round is void: the reason is published with it", "reason"
+            )
+        if target != Phase.VOID and reason is not None:
+            raise InvalidError("a reason is given only when a round is made void", "reason")
         try:
             check_transition(Phase(row.phase), Phase(target))
         except ValueError as exc:  # PhaseError, or an unknown phase name
@@ -161,23 +191,46 @@ class RoundService:
             )
             raise ConflictError(problem, "phase") from None
         config = config_of(self.rounds, row)
-        if Phase(target) is Phase.VOTING:
-            self._check_ready_to_vote(round_id, config)
-        if Phase(target) is Phase.PUBLISHED and self.rounds.latest_allocation(round_id) is None:
-            raise ConflictError("nothing to publish: run the allocation first", "phase")
         change: dict[str, Any] = {"from": row.phase, "to": target}
         if Phase(target) is Phase.VOTING:
+            report = round_preflight(self.rounds, round_id, config)
+            if not report.ready:
+                raise NotReadyError(report.problems)
             change["frozen"] = frozen_settings(json.loads(row.config_json))
+        if Phase(target) is Phase.PUBLISHED and self.rounds.latest_allocation(round_id) is None:
+            raise ConflictError("nothing to publish: run the allocation first", "phase")
+        if target == Phase.VOID:
+            change["reason"] = (reason or "").strip()
         row.phase = target
         self.session.add(row)
         self.log.append(row, kinds.PHASE_CHANGED, change)
         self.session.commit()
         return RoundView(row, config)
 
+    def preflight(self, principal: Principal, round_id: int) -> dict[str, Any]:
+        """The pre-flight report: what would stop voting from opening, and what to change."""
+        row = own_round(self.rounds, principal, round_id)
+        if voting_has_opened(phase_of(row)):
+            raise ConflictError(
+                f"the pre-flight check is for rounds before voting; this one is in '{row.phase}'",
+                "phase",
+            )
+        return round_preflight(self.rounds, round_id, config_of(self.rounds, row)).to_json(round_id)
+
+    def void_reason(self, row: RoundRow) -> str | None:
+        if phase_of(row) is not Phase.VOID:
+            return None
+        assert row.id is not None
+        return self.rounds.void_reason(row.id)
+
     def allocate(
         self, principal: Principal, round_id: int, rule: str | None = None
     ) -> dict[str, Any]:
-        """Run the rule on the stored ballots, store the outcome; returns the results report."""
+        """Run the round's declared rule on its ballots, store the outcome; returns the report.
+
+        `rule` may only name the round's own rule: a result that could be published is
+        never computed under anything but the settings the round declares.
+        """
         row = own_round(self.rounds, principal, round_id, for_change=True)
         if not can_allocate(phase_of(row)):
             raise ConflictError(
@@ -185,8 +238,18 @@ class RoundService:
             )
         config = config_of(self.rounds, row)
         election = self.rounds.election(round_id)
+        if rule is not None and rule not in RULES:
+            raise InvalidError(f"unknown rule {rule!r}; known rules: {', '.join(RULES)}", "rule")
+        if rule is not None and rule != _declared(config, election):
+            raise ConflictError(
+                f"this round's rule is {_declared(config, election)!r}"
+                + (", frozen since voting opened" if voting_has_opened(phase_of(row)) else "")
+                + f"; to see what {rule!r} would do, ask for a what-if: "
+                f"POST /api/v1/rounds/{round_id}/allocation/what-if",
+                "rule",
+            )
         votes = BallotRepository(self.session).outcome_votes(round_id)
-        outcome, equalities = run_allocation(election, config, rule, round_facts(config, votes))
+        outcome, equalities = run_allocation(election, config, round_facts(config, votes))
         self.rounds.save_outcome(round_id, outcome, equalities)
         row.phase = Phase.ALLOCATED
         self.session.add(row)
@@ -194,10 +257,54 @@ class RoundService:
         self.log.append(
             row,
             kinds.ALLOCATION_COMPUTED,
-            {"rule": rule, "result": result, "result_hash": result_hash(result)},
+            {
+                "rule": None,
+                "settings": allocation_settings(config, outcome),
+                "result": result,
+                "result_hash": result_hash(result),
+            },
         )
         self.session.commit()
         return _report(row, config, election, outcome, equalities=equalities, outcome_votes=votes)
+
+    def what_if(self, principal: Principal, round_id: int, ask: WhatIf) -> dict[str, Any]:
+        """The allocation another rule or fairness document would give: logged, labelled,
+        stored apart from the round's results (only in the log), and never publishable."""
+        row = own_round(self.rounds, principal, round_id, for_change=True)
+        if not can_allocate(phase_of(row)) and phase_of(row) is not Phase.PUBLISHED:
+            raise ConflictError(
+                f"a what-if runs on the ballots once voting has closed; the round is in "
+                f"'{row.phase}'",
+                "phase",
+            )
+        config = config_of(self.rounds, row)
+        keep = "fairness" not in ask.model_fields_set
+        trial = what_if_config(config, ask.rule, ask.fairness, keep)
+        election = self.rounds.election(round_id)
+        votes = BallotRepository(self.session).outcome_votes(round_id)
+        outcome, equalities = run_allocation(election, trial, round_facts(trial, votes))
+        result = result_document(outcome, equalities)
+        self.log.append(
+            row,
+            kinds.ALLOCATION_WHAT_IF,
+            {
+                "asked": ask.model_dump(mode="json", exclude_unset=True),
+                "settings": allocation_settings(trial, outcome),
+                "result": result,
+                "result_hash": result_hash(result),
+            },
+        )
+        self.session.commit()
+        report = _report(row, trial, election, outcome, equalities=equalities, outcome_votes=votes)
+        declared = _declared(config, election)
+        report["what_if"] = {
+            "declared_rule": declared,
+            "rule": outcome.rule,
+            "fairness": None if trial.fairness is None else trial.fairness.document,
+            "warning": "a what-if, not this round's result: it was computed with settings "
+            f"other than the round's own (its rule is {declared!r}) and can never be published",
+        }
+        return report
 
     def results(self, principal: Principal, round_id: int) -> dict[str, Any]:
         row = get_round(self.rounds, round_id)
@@ -252,24 +359,13 @@ class RoundService:
                 if o not in outcomes:
                     raise ConflictError(f"project {project.project_key} serves {o!r}", "outcomes")
 
-    def _check_ready_to_vote(self, round_id: int, config: RoundConfig) -> None:
-        undecided = self.rounds.projects(round_id, status=PROPOSED)
-        if undecided:
-            keys = ", ".join(p.project_key for p in undecided[:10])
-            raise ConflictError(
-                f"{len(undecided)} proposals await review (projects {keys}); "
-                "accept, merge or reject each before voting opens",
-                "phase",
-            )
-        accepted = len(self.rounds.projects(round_id, status=ACCEPTED))
-        if accepted == 0:
-            raise ConflictError("no accepted projects to vote on", "phase")
-        fewest = config.ballot.min_length or 0
-        if fewest > accepted:
-            raise ConflictError(
-                f"the ballot asks for at least {fewest} projects but only {accepted} are on it",
-                "ballot.min_length",
-            )
+
+def _declared(config: RoundConfig, election: Election) -> str:
+    """The rule a round's allocation runs, by name."""
+    try:
+        return config.effective_rule or declared_rule(election)
+    except UnknownRuleError as exc:
+        raise InvalidError(str(exc), "rule") from None
 
 
 def _report(
@@ -284,12 +380,3 @@ def _report(
     report = results_report(row, config, election, outcome, outcome_votes)
     report["equalities"] = equalities
     return report
-
-
-def validated_config(data: dict[str, Any]) -> RoundConfig:
-    try:
-        return RoundConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidError(str(first["msg"]).removeprefix("Value error, "), field) from None

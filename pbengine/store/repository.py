@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
+from pbengine.core.audit import kinds
 from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.outcome import Decision, Outcome
@@ -21,7 +22,7 @@ from pbengine.formats.election_json import (
     limits_to_json,
     points_to_json,
 )
-from pbengine.store.tables import AllocationRow, BallotRow, ProjectRow, RoundRow
+from pbengine.store.tables import AllocationRow, BallotRow, EventRow, ProjectRow, RoundRow
 
 # A project's review status.
 PROPOSED = "proposed"
@@ -121,6 +122,17 @@ class RoundRepository:
         if row is None:
             raise RoundNotFoundError(round_id)
         return row
+
+    def void_reason(self, round_id: int) -> str | None:
+        """Why the round was made void: the reason its last phase change records."""
+        text = self.session.exec(
+            select(EventRow.payload_json)
+            .where(EventRow.round_id == round_id, EventRow.type == kinds.PHASE_CHANGED)
+            .order_by(col(EventRow.height).desc())
+            .limit(1)
+        ).first()
+        reason = None if text is None else json.loads(text).get("reason")
+        return None if reason is None else str(reason)
 
     def election(self, round_id: int) -> Election:
         """The round's election, exactly as it was stored: its accepted projects and ballots."""

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from pbengine.service.replay import replay
 from tests.integration.http import Client, as_voter, bearer, ok, refused, running_app
 
 ROUNDS = "/api/v1/rounds"
@@ -132,3 +133,52 @@ def test_district_budgets_and_fairness_rules_do_not_mix_yet(client: Client, engi
         "fairness": {"preset": "equal-shares"},
     }
     refused(client.post(ROUNDS, json=config, headers=staff), 400, "fairness")
+
+
+def test_the_proposer_cap_applies_to_projects_proposed_through_the_api(
+    client: Client, engine: Engine
+) -> None:
+    """A cap of 30% of 120,000: one proposer (however they spell their name) gets at most
+    36,000, though their three projects are the favourites and 65,000 would fit."""
+    staff = bearer(engine, "council", "c")
+    document = {"rule": "greedy", "proposers": {"cap": "30%"}}
+    config = {"title": "t", "budget": "120000", "fairness": {"document": document}}
+    url = f"{ROUNDS}/{ok(client.post(ROUNDS, json=config, headers=staff), 201)['id']}"
+    ok(client.post(f"{url}/phase", json={"phase": "proposals"}, headers=staff))
+    proposals = [
+        ("g1", "25000", "Green Society"),
+        ("g2", "20000", "green  society"),
+        ("g3", "20000", "GREEN SOCIETY "),
+        ("b", "30000", "Bob"),
+    ]
+    ids = {}
+    for title, cost, proposer in proposals:
+        body = {"title": title, "cost_estimate": cost, "proposer": proposer}
+        ids[title] = ok(client.post(f"{url}/projects", json=body), 201)["id"]
+    public = ok(client.get(f"{url}/projects"))
+    assert all("proposer" not in p for p in public)
+    ok(client.post(f"{url}/phase", json={"phase": "review"}, headers=staff))
+    for title, cost, _ in proposals:
+        review = {"decision": "accept", "cost": cost}
+        ok(client.post(f"{url}/projects/{ids[title]}/review", json=review, headers=staff))
+    ok(client.post(f"{url}/phase", json={"phase": "voting"}, headers=staff))
+    ballots = [["g1", "g2", "g3"]] * 5 + [["b"]] * 2
+    codes = ok(client.post(f"{url}/voter-codes", json={"count": 7}, headers=staff), 201)
+    for code, names in zip(codes["codes"], ballots, strict=True):
+        ballot = {"projects": [ids[n] for n in names]}
+        ok(client.post(f"{url}/ballots", json=ballot, headers=as_voter(code)), 201)
+    ok(client.post(f"{url}/phase", json={"phase": "closed"}, headers=staff))
+    result = ok(client.post(f"{url}/allocation", headers=staff))
+    costs = {ids[t]: int(c) for t, c, _ in proposals}
+    green = [ids[t] for t in ("g1", "g2", "g3")]
+    assert sum(costs[p] for p in result["selected"] if p in green) <= 36000
+    assert ids["b"] in result["selected"]
+    # One cap per proposer (two of them), each named by a pseudonym, never by the name.
+    caps = result["equalities"]["constraints"]
+    assert [(c["cap"], c["met"]) for c in caps] == [("36000", True)] * 2
+    assert "Green" not in str(result)
+    assert "Bob" not in str(result)
+    auditor = bearer(engine, "auditor", "c")
+    record = ok(client.get(f"{url}/record", headers=auditor))
+    assert "Green Society" not in str(record)
+    assert replay(record).ok

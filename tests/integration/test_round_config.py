@@ -82,7 +82,7 @@ def test_bad_configuration_is_refused_naming_the_field(
 def test_who_may_create_and_change_a_round(client: Client, engine: Engine) -> None:
     staff = bearer(engine, "council", "c")
     body = {"title": "x", "budget": "100"}
-    refused(client.post(ROUNDS, json=body), 403, "authorization")
+    refused(client.post(ROUNDS, json=body), 401, "authorization")
     refused(client.post(ROUNDS, json=body, headers=bearer(engine, "auditor", "c")), 403)
     refused(client.post(ROUNDS, content=b"{nope", headers=staff), 400, "body")
     created = ok(client.post(ROUNDS, json=body, headers=staff), 201)
@@ -90,7 +90,7 @@ def test_who_may_create_and_change_a_round(client: Client, engine: Engine) -> No
     assert created["phase"] == "draft"
     url = f"{ROUNDS}/{created['id']}"
     refused(client.patch(url, json={"title": "y"}, headers=bearer(engine, "council", "d")), 404)
-    refused(client.patch(url, json={"title": "y"}), 403)
+    refused(client.patch(url, json={"title": "y"}), 401)
     refused(client.patch(f"{ROUNDS}/99999", json={"title": "y"}, headers=staff), 404, "id")
     # A change is checked against the whole configuration it produces.
     ok(client.patch(url, json={"districts": [{"name": "a", "budget": "60"}]}, headers=staff))

@@ -159,7 +159,7 @@ def _review(r: Round, ids: dict[str, str]) -> None:
     # Review: the council's, in its phase; every proposal decided before voting opens.
     refused(r.review(ids["lunch"], decision="accept", cost="24000"), 409, "phase")
     ok(r.move("review"))
-    refused(r.review(ids["lunch"], headers={}, decision="accept", cost="24000"), 403)
+    refused(r.review(ids["lunch"], headers={}, decision="accept", cost="24000"), 401)
     refused(r.review(ids["lunch"], headers=r.auditor, decision="accept", cost="24000"), 403)
     refused(r.review(ids["lunch"], headers=r.other_council, decision="accept", cost="1"), 404)
     refused(r.review(ids["lunch"], decision="accept"), 422, "cost")
@@ -170,7 +170,7 @@ def _review(r: Round, ids: dict[str, str]) -> None:
     refused(r.review(ids["again"], decision="merge", into=ids["bench"]), 422, "into")
     ok(r.review(ids["again"], decision="merge", into=ids["lunch"]))
     ok(r.review(ids["crossing"], decision="accept", cost="30000"))
-    refused(r.move("voting"), 409, "phase")  # bus and radio still undecided
+    refused(r.move("voting"), 409, "projects")  # bus and radio still undecided
     ok(r.review(ids["bus"], decision="accept", cost="35000"))
     ok(r.review(ids["radio"], decision="accept", cost="10000"))
 
@@ -364,7 +364,7 @@ def _allocate_and_publish(r: Round, ids: dict[str, str], codes: list[str]) -> No
     reimported = ok(
         client.post("/api/v1/rounds/import", content=exported.content, headers=r.staff), 201
     )
-    refused(client.get(f"{r.url}/export.pb"), 403)
+    refused(client.get(f"{r.url}/export.pb"), 401)
     assert reimported["phase"] == "closed"
 
 
@@ -408,7 +408,7 @@ def test_one_ballot_per_code_when_revoting_is_off(client: Client, engine: Engine
 def _audit(r: Round, codes: list[str]) -> None:
     """The auditor's record replays to the published result, and holds no voter code."""
     client = r.client
-    refused(client.get(f"{r.url}/record"), 403)
+    refused(client.get(f"{r.url}/record"), 401)
     refused(client.get(f"{r.url}/record", headers=r.other_council), 404)
     response = client.get(f"{r.url}/record", headers=r.auditor)
     record = ok(response)

@@ -26,7 +26,7 @@ def test_worked_example_against_greedy() -> None:
     outcome = allocate(SPLIT, "equalshares")
     assert outcome.selected == ("b", "c")
     assert outcome.decision("b").explanation.startswith(
-        "funded in round 1: its 3 supporters each paid 6.67"
+        "funded in step 1: its 3 supporters each paid 6.67"
     )
     assert (
         outcome.decision("a").explanation
@@ -48,7 +48,7 @@ def test_cost_and_cardinality_utilities_order_differently() -> None:
     card = allocate(election, "equalshares", RuleOptions(utility="cardinality"))
     assert card.selected == ("x", "y")
     assert card.decision("y").explanation.startswith(
-        "funded in round 2: its 4 supporters each paid 7.50"
+        "funded in step 2: its 4 supporters each paid 7.50"
     )
 
 

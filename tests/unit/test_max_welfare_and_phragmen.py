@@ -64,7 +64,7 @@ def test_phragmen_worked_example() -> None:
     outcome = allocate(election, "phragmen")
     assert outcome.selected == ("b", "c")
     assert outcome.decision("b").explanation.startswith(
-        "funded in round 1: its 3 supporters' load rose to 6.67"
+        "funded in step 1: the load on its 3 supporters rose to 6.67"
     )
     assert "16.67" in outcome.decision("a").explanation
     assert outcome.decision("a").explanation.endswith("the rule stops here")

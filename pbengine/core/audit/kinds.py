@@ -21,4 +21,10 @@ VOTER_CODES_ISSUED = "voter_codes.issued"
 BALLOT_CAST = "ballot.cast"
 """{voter, projects, points, outcomes, attributes, channel, staff, replaces}."""
 ALLOCATION_COMPUTED = "allocation.computed"
-"""{rule, result, result_hash}: `rule` is the override asked for, or null."""
+"""{rule, settings, result, result_hash}: the round's result under its declared settings.
+
+`settings` is {rule, budget, fairness_digest}: what the allocation ran under. `rule` is
+always null since allocations stopped taking another rule; older logs hold the override
+asked for there, which replay now refuses unless it is the round's own rule."""
+ALLOCATION_WHAT_IF = "allocation.what_if"
+"""{asked, settings, result, result_hash}: a what-if under other settings; never a result."""

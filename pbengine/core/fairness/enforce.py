@@ -112,7 +112,7 @@ def allocate_fairly(
         for c in checks
         if c.shortfall
     )
-    outcome = replace(outcome, notes=outcome.notes + notes)
+    outcome = replace(outcome, notes=outcome.notes + resolved.notes + notes)
     broken = _broken_sets(outcome.selected, resolved)
     return FairOutcome(outcome, resolved, checks, broken, _how(rule, resolved))
 

@@ -44,6 +44,8 @@ class Resolved:
     group_weights: Mapping[str, Fraction] = field(default_factory=dict)
     """Turnout reweighting, per group: part of the record."""
     outcome_pools: tuple[Pool, ...] = ()
+    notes: tuple[str, ...] = ()
+    """What the constraints came to on this election, when it is not what they say."""
 
 
 # How the data says "not given".
@@ -61,8 +63,9 @@ NO_FACTS = RoundFacts()
 def resolve(spec: FairnessSpec, election: Election, facts: RoundFacts = NO_FACTS) -> Resolved:
     budget = election.budget
     ids = set(election.project_ids)
+    notes: list[str] = []
     bounds = [
-        *_district_bounds(spec, election, facts),
+        *_district_bounds(spec, election, facts, notes),
         *_category_bounds(spec, election),
         *_proposer_bounds(spec, election),
     ]
@@ -98,16 +101,26 @@ def resolve(spec: FairnessSpec, election: Election, facts: RoundFacts = NO_FACTS
         voter_weights=weights,
         group_weights=group_weights,
         outcome_pools=_outcome_pools(spec, election, facts),
+        notes=tuple(notes),
     )
 
 
-def _district_bounds(spec: FairnessSpec, election: Election, facts: RoundFacts) -> list[SpendBound]:
+def _district_bounds(
+    spec: FairnessSpec, election: Election, facts: RoundFacts, notes: list[str]
+) -> list[SpendBound]:
     budget = election.budget
     floors: dict[str, Fraction] = {}
     if spec.district_floor is not None:
         weights = _district_sizes(spec.district_floor, election, facts)
         total = sum(weights.values())
-        if not total:
+        if not total and spec.district_floor == "voters":
+            # Every district's share of no located voter is nothing. Refusing would leave
+            # a round whose settings are frozen with no result at all.
+            notes.append(
+                "district floors in proportion to voters: no voter named a district, so no "
+                "district has a floor"
+            )
+        elif not total:
             raise FairnessError(
                 "districts.floor", f"no district {spec.district_floor} to be proportional to"
             )

@@ -32,6 +32,7 @@ from pbengine.core.rules.equal_shares import Run, run
 from pbengine.core.rules.greedy import greedy
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, LISTED_ORDER, TieBreaking
+from pbengine.core.wording import count
 
 COMPLETIONS = ("none", "add1", "add1-exhaustive", "add1-greedy", "add1-comparison")
 
@@ -168,7 +169,7 @@ def _reasons(
             cost = election.projects[f.project].cost
             supporters = profile.supporters[f.project]
             text = (
-                f"funded in round {f.round}: its {supporters:,} supporters each paid "
+                f"funded in step {f.round}: its {count(supporters, 'supporter')} each paid "
                 f"{readable(f.rho)}"
             )
             if f.paid_in_full:
@@ -179,7 +180,7 @@ def _reasons(
         for d in final.dropped:
             cost = election.projects[d.project].cost
             reasons[profile.project_ids[d.project]] = (
-                f"not funded: its {profile.supporters[d.project]:,} supporters had "
+                f"not funded: its {count(profile.supporters[d.project], 'supporter')} had "
                 f"{readable(d.money_left)} left, it needed {readable(cost)}"
             )
     for i, pid in enumerate(profile.project_ids):

@@ -19,6 +19,7 @@ from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
+from pbengine.core.wording import count
 
 
 def sequential_phragmen(
@@ -49,7 +50,8 @@ def sequential_phragmen(
         candidates.discard(nxt)
         if costs[nxt] > left:
             reasons[nxt] = (
-                f"not funded: next in line (its {supporters[nxt]:,} supporters' load would be "
+                f"not funded: next in line (the load on its {count(supporters[nxt], 'supporter')} "
+                f"would be "
                 f"{readable(max_load)}), but {readable(left)} left, costs {readable(costs[nxt])}; "
                 "the rule stops here"
             )
@@ -60,8 +62,9 @@ def sequential_phragmen(
         selected.append(nxt)
         left -= costs[nxt]
         reasons[nxt] = (
-            f"funded in round {len(selected)}: its {supporters[nxt]:,} supporters' load "
-            f"rose to {readable(max_load)}, the lowest possible"
+            f"funded in step {len(selected)}: the load on its "
+            f"{count(supporters[nxt], 'supporter')} rose to {readable(max_load)}, the lowest "
+            "possible"
         )
         _raise_loads(nxt, max_load, groups, group_load, load_on)
     return assemble(election, rule, selected, reasons)
