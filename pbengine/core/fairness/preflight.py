@@ -212,24 +212,22 @@ def _unenforceable(spec: FairnessSpec, election: Election, warnings: list[str]) 
             )
         )
     if spec.outcome_shares is not None:
-        bounds = [
+        # Caps and sets re-run the outcome pools (enforce.py); floors would cut across them.
+        floors = [
             name
             for name, present in (
-                ("district floors or caps", district_floors or spec.district_caps),
-                ("category floors or caps", spec.category_floors or spec.category_caps),
-                ("the proposer cap", spec.proposer_cap),
-                ("exclusive sets", spec.exclusive),
-                ("together sets", spec.together),
+                ("district floors", district_floors),
+                ("category floors", spec.category_floors),
             )
             if present
         ]
-        if bounds:
+        if floors:
             problems.append(
                 Problem(
                     "outcome_shares",
-                    f"with outcome shares, {', '.join(bounds)} would be checked, not enforced: "
-                    "each outcome's projects compete only for that outcome's share",
-                    "drop outcome shares, or the other constraints",
+                    f"with outcome shares, {' and '.join(floors)} would be checked, not "
+                    "enforced: each outcome's projects compete only for that outcome's share",
+                    "drop outcome shares, or the floors (caps and sets are enforced)",
                 )
             )
     if rule in ("greedy-no-skip", "greedy-reserve") and spec.constrained:
