@@ -54,10 +54,12 @@ class BallotRepository:
         )
 
     def ballot_of(self, round_id: int, voter_key: str) -> BallotRow | None:
+        """The voter's ballot as the database holds it now, not as this session last saw it:
+        a replacement must name the ballot it replaces (read it with the round locked)."""
         return self.session.exec(
-            select(BallotRow).where(
-                BallotRow.round_id == round_id, BallotRow.voter_key == voter_key
-            )
+            select(BallotRow)
+            .where(BallotRow.round_id == round_id, BallotRow.voter_key == voter_key)
+            .execution_options(populate_existing=True)
         ).first()
 
     def next_position(self, round_id: int) -> int:

@@ -256,9 +256,11 @@ def _vote(r: Round, ids: dict[str, str], engine: Engine) -> list[str]:
     refused(r.vote(as_voter(north[1]) | key, projects=[ids["bus"]]), 409, "Idempotency-Key")
     assert r.count() == 2
 
-    # A revote replaces the earlier ballot.
+    # A revote replaces the earlier ballot; the outcome priority it leaves out is kept.
     revote = ok(r.vote(as_voter(north[0]), projects=[ids["crossing"]]), 201)
     assert revote["replaced_earlier_ballot"]
+    assert revote["kept_from_earlier_ballot"] == ["outcomes"]
+    assert revote["ballot"]["outcomes"] == ["older-people"]
     assert revote["tracker"] != first["tracker"]
     assert r.count() == 2
     r.trackers |= {
@@ -339,8 +341,8 @@ def _allocate_and_publish(r: Round, ids: dict[str, str], codes: list[str]) -> No
     assert result["spend_by_district"] == {"North": "24000", "South": "30000"}
     assert result["spend_by_outcome"]["older-people"] == "24000"
     votes = {o["key"]: o["ballots"] for o in result["outcome_votes"]}
-    # north[0]'s first ballot named older-people; its revote named no outcome.
-    assert votes == {"older-people": 0, "school-routes": 1, "greener": 0}
+    # north[0]'s revote left out its outcome priority, so older-people still stands.
+    assert votes == {"older-people": 1, "school-routes": 1, "greener": 0}
     explained = {p["id"]: p["explanation"] for p in result["projects"]}
     assert "city-wide pool" in explained[ids["bus"]]
     assert ok(client.get(f"{r.url}/results", headers=r.auditor))["selected"] == result["selected"]
