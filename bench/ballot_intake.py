@@ -1,6 +1,7 @@
 """Ballot intake with and without the event log, on SQLite and PostgreSQL: the log's cost.
 
-    .venv/bin/python bench/ballot_intake.py [--ballots N] [--repeats R] [--postgres URL]
+    .venv/bin/python bench/ballot_intake.py [--ballots N] [--repeats R] [--clients C]
+                                            [--postgres URL]
 
 For each database, rounds are opened for voting with N voter codes each, and
 N ballots are cast through the voting service, one transaction per ballot as
@@ -10,6 +11,11 @@ two alternate R times in the same run; the median ballots per second of each
 is reported, and the ratio. The service is measured without HTTP around it,
 so the ratio is the strictest one: over HTTP the same extra work is a smaller
 share. Machines are noisy: read the ratios. The goal: the log costs at most 20%.
+
+Then N ballots are cast by C threads at once (default 16), each its own
+session, as concurrent requests would be: the ballots per second when the
+round's lock makes them take turns, and how many were refused or failed
+(there should be none).
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +42,7 @@ from sqlmodel import Session  # noqa: E402
 
 from pbengine.core.audit.chain import Event, next_event  # noqa: E402
 from pbengine.service.config import RoundConfig  # noqa: E402
-from pbengine.service.errors import Principal  # noqa: E402
+from pbengine.service.errors import Principal, ServiceError  # noqa: E402
 from pbengine.service.identity import principal_for  # noqa: E402
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn  # noqa: E402
 from pbengine.service.rounds import RoundService  # noqa: E402
@@ -94,7 +102,29 @@ def cast_all(engine: Engine, logged: bool, ballots: int) -> float:
     return ballots / (time.perf_counter() - started)
 
 
-def measure(name: str, engine: Engine, ballots: int, repeats: int) -> float:
+def cast_at_once(engine: Engine, ballots: int, clients: int) -> tuple[float, Counter[str]]:
+    """Ballots per second with `clients` threads casting at once, and the answers."""
+    round_id, keys, codes = open_round(engine, ballots)
+
+    def cast(n: int) -> str:
+        ballot = BallotIn(projects=random.Random(n).sample(keys, 3))
+        try:
+            with Session(engine) as session:
+                voter = principal_for(session, codes[n])
+                return str(VotingService(session).cast(voter, round_id, ballot).status)
+        except ServiceError as exc:
+            return str(exc.status)
+        except Exception as exc:
+            # Named in the answers line rather than raised: a failure is what this measures.
+            return type(exc).__name__
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        answers = Counter(pool.map(cast, range(ballots)))
+    return ballots / (time.perf_counter() - started), answers
+
+
+def measure(name: str, engine: Engine, ballots: int, repeats: int, clients: int) -> float:
     upgrade(engine)
     cast_all(engine, True, 20)  # warm up connections and caches
     rates: dict[bool, list[float]] = {True: [], False: []}
@@ -108,6 +138,9 @@ def measure(name: str, engine: Engine, ballots: int, repeats: int) -> float:
         f"ratio {ratio:.2f} ({(1 - ratio) * 100:+.0f}% slower)",
         flush=True,
     )
+    if clients > 1:
+        rate, answers = cast_at_once(engine, ballots, clients)
+        print(f"{name:10} {clients} clients at once   {rate:7.1f}/s   answers {dict(answers)}")
     return ratio
 
 
@@ -115,12 +148,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16, help="threads casting at once")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     ratios = []
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/bench.sqlite3")
-        ratios.append(measure("SQLite", engine, args.ballots, args.repeats))
+        ratios.append(measure("SQLite", engine, args.ballots, args.repeats, args.clients))
         engine.dispose()
     name = f"pbengine_bench_{uuid.uuid4().hex[:8]}"
     try:
@@ -132,7 +166,7 @@ def main() -> int:
         base = args.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
         try:
             engine = make_engine(f"{base}/{name}")
-            ratios.append(measure("PostgreSQL", engine, args.ballots, args.repeats))
+            ratios.append(measure("PostgreSQL", engine, args.ballots, args.repeats, args.clients))
             engine.dispose()
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from pydantic import BaseModel
 
+from pbengine.api.auth import principal_of
 from pbengine.api.deps import Caller, DbSession
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 
@@ -52,12 +53,17 @@ class VotingController(Controller):
     )
     def ballot(
         self,
+        request: Request[Any, Any, Any],
         session: DbSession,
-        caller: Caller,
         round_id: FromPath[int],
         data: JSONBody[BallotIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[dict[str, Any]]:
+        # The caller is looked up here, not by the `caller` dependency, which runs on
+        # another worker thread: a request holding a database connection while it waits
+        # for a thread could otherwise wait forever behind a burst of ballots holding
+        # every thread while they wait for a connection.
+        caller = principal_of(request, session)
         cast = VotingService(session).cast(caller, round_id, data, idempotency_key)
         headers = {"Idempotency-Replayed": "true"} if cast.replayed else {}
         return Response(cast.body, status_code=cast.status, headers=headers)
