@@ -21,4 +21,10 @@ def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Sessi
         raise UnauthorizedError(
             "the Authorization header must be 'Bearer <token or voter code>'", "authorization"
         )
-    return principal_for(session, secret.strip())
+    try:
+        return principal_for(session, secret.strip())
+    finally:
+        # End the read transaction now: the handler may run on another worker thread,
+        # and a transaction left open across that hop holds its connection (and on
+        # SQLite its snapshot) while the request waits for a thread.
+        session.rollback()

@@ -7,6 +7,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from pbengine.formats.pabulib import PabulibError
 from pbengine.service.errors import ServiceError
@@ -47,7 +49,18 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[s
     return Response(error_body(exc.status_code, exc.detail, field), status_code=exc.status_code)
 
 
+def database_busy(
+    _: Request[Any, Any, Any], exc: OperationalError | SQLAlchemyTimeoutError
+) -> Response[dict[str, Any]]:
+    # A lock held past the busy timeout, a pool with no free connection, a server that
+    # went away: the request stored nothing and can be sent again, so say when.
+    problem = "the database is busy or unreachable; nothing was stored, send it again shortly"
+    return Response(error_body(503, problem, None), status_code=503, headers={"Retry-After": "2"})
+
+
 HANDLERS: ExceptionHandlersMap = {
+    OperationalError: database_busy,
+    SQLAlchemyTimeoutError: database_busy,
     ServiceError: service_error,
     PabulibError: pabulib_error,
     ValidationException: validation_error,

@@ -114,8 +114,10 @@ class RoundRepository:
         return list(self.session.exec(select(RoundRow).order_by(col(RoundRow.id))).all())
 
     def round(self, round_id: int, *, for_change: bool = False) -> RoundRow:
-        """`for_change`: locked until the transaction ends (PostgreSQL), so that the changes
-        to one round, and the events that record them, queue up instead of racing."""
+        """`for_change`: locked until the transaction ends, so that the changes to one
+        round, and the events that record them, queue up instead of racing (SELECT … FOR
+        UPDATE on PostgreSQL; on SQLite the same statement starts BEGIN IMMEDIATE, see
+        store/database.py)."""
         row = self.session.get(
             RoundRow, round_id, with_for_update=for_change or None, populate_existing=for_change
         )
