@@ -25,13 +25,13 @@ from pbengine.core.outcome import Outcome
 from pbengine.core.rules import RULES, RuleOptions, UnknownRuleError, allocate, declared_rule
 from pbengine.core.rules.solvers.cpsat import SolverError
 from pbengine.core.tiebreak import TieBreaking
-from pbengine.formats.pabulib import PabulibError, read_file
-from pbengine.formats.rule_document import (
-    RuleDocument,
+from pbengine.formats.fairness_document import (
+    FairnessDocument,
     load_file,
     load_preset,
     preset_names,
 )
+from pbengine.formats.pabulib import PabulibError, read_file
 from pbengine.verification import Verdict, verify
 
 if TYPE_CHECKING:
@@ -78,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     alloc.add_argument("file", help=f"a pabulib .pb file, or '{DEMO}' for the bundled demo")
     _rule_options(alloc)
     alloc.add_argument(
-        "--rules", help="a preset name from rules/ or a .toml rule document: fairness rules"
+        "--fairness",
+        "--rules",  # the old name, kept for one release: "rules" also names the allocation rules
+        dest="fairness",
+        help="fairness rules: a preset name from rules/ or a .toml fairness document",
     )
     alloc.add_argument("--json", action="store_true", help="print one JSON object")
     alloc.set_defaults(handler=_allocate)
@@ -98,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
         "target", help="a pabulib .pb file, 'demo', or a round id in PBENGINE_DATABASE_URL"
     )
     report.add_argument(
-        "--rules", help="a preset name from rules/ or a .toml rule document (files only)"
+        "--fairness",
+        "--rules",  # the old name, kept for one release
+        dest="fairness",
+        help="fairness rules: a preset name from rules/ or a .toml fairness document (files only)",
     )
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.set_defaults(handler=_report)
@@ -167,8 +173,8 @@ def _load(path: str) -> Any:
 
 def _allocate(args: argparse.Namespace) -> int:
     election = _load(args.file)
-    if args.rules:
-        spec = _rule_document(args.rules).spec(default_rule=args.rule or "")
+    if args.fairness:
+        spec = _fairness_document(args.fairness).spec(default_rule=args.rule or "")
         if args.rule:
             spec = replace(spec, rule=args.rule)
         outcome = allocate_fairly(election, spec, options=_options(args)).outcome
@@ -291,14 +297,14 @@ def _list_rules(args: argparse.Namespace) -> int:
     del args
     for rule in RULES.values():
         print(f"{rule.name:32} {rule.summary}")
-    print("\npresets (rules/, for --rules):")
+    print("\npresets (rules/, for --fairness):")
     for name in preset_names():
         first = load_preset(name).description.strip().splitlines()[0]
         print(f"{name:32} {first}")
     return 0
 
 
-def _rule_document(name_or_path: str) -> RuleDocument:
+def _fairness_document(name_or_path: str) -> FairnessDocument:
     if name_or_path.endswith(".toml") or "/" in name_or_path:
         return load_file(name_or_path)
     return load_preset(name_or_path)
@@ -306,12 +312,12 @@ def _rule_document(name_or_path: str) -> RuleDocument:
 
 def _report(args: argparse.Namespace) -> int:
     if args.target.isdigit():
-        if args.rules:
-            raise UsageError("a round reports under its own rules; --rules is for files")
+        if args.fairness:
+            raise UsageError("a round reports under its own rules; --fairness is for files")
         report = _round_report(int(args.target))
     else:
         election = _load(args.target)
-        document = _rule_document(args.rules) if args.rules else RuleDocument()
+        document = _fairness_document(args.fairness) if args.fairness else FairnessDocument()
         spec = document.spec(default_rule=declared_rule(election) if not document.rule else "")
         fair, equalities = allocate_and_report(election, spec)
         report = {**outcome_json(fair.outcome, election.costs()), "equalities": equalities}

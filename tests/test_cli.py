@@ -155,7 +155,7 @@ def test_allocate_with_fairness_rules(capsys: pytest.CaptureFixture[str]) -> Non
 def test_report_on_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rules = tmp_path / "cap.toml"
     rules.write_text('rule = "greedy"\n[support]\nmin_votes = 100000\n', encoding="utf-8")
-    code, out, _ = run_cli(capsys, "report", str(ASSEN), "--rules", str(rules), "--json")
+    code, out, _ = run_cli(capsys, "report", str(ASSEN), "--fairness", str(rules), "--json")
     assert code == 0
     report = json.loads(out)
     assert report["selected"] == []  # nobody has 100,000 votes in Assen
@@ -167,12 +167,12 @@ def test_report_on_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert "priceable: holds" in out
 
 
-def test_report_refuses_a_bad_rule_document(
+def test_report_refuses_a_bad_fairness_document(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     rules = tmp_path / "bad.toml"
     rules.write_text('rule = "greedy"\nflavour = "fair"\n', encoding="utf-8")
-    code, _, err = run_cli(capsys, "report", str(ASSEN), "--rules", str(rules))
+    code, _, err = run_cli(capsys, "report", str(ASSEN), "--fairness", str(rules))
     assert code == 2
     assert f"{rules}: flavour: Extra inputs are not permitted" in err
 

@@ -7,7 +7,7 @@ from typing import Any
 from litestar import get
 
 from pbengine.core.rules import RULES
-from pbengine.formats.rule_document import load_preset, preset_names
+from pbengine.formats.fairness_document import load_preset, preset_names
 
 
 @get(

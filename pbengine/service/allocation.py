@@ -21,7 +21,7 @@ from pbengine.core.outcome import Outcome
 from pbengine.core.pools import PoolError, allocate_in_pools, district_pools
 from pbengine.core.rules import UnknownRuleError, allocate
 from pbengine.core.rules.solvers.cpsat import SolverError
-from pbengine.formats.rule_document import RuleDocument
+from pbengine.formats.fairness_document import FairnessDocument
 from pbengine.service.config import Fairness, RoundConfig, validated_config
 from pbengine.service.errors import InvalidError
 
@@ -44,7 +44,7 @@ def run_allocation(
                 ("district budgets: each district's projects compete for its budget alone",),
             )
             return outcome, equalities(election, fair, outcome, facts)
-        document = config.fairness.rule_document() if config.fairness else RuleDocument()
+        document = config.fairness.as_document() if config.fairness else FairnessDocument()
         fair, report = allocate_and_report(election, document.spec(default_rule=rule or ""), facts)
         return fair.outcome, report
     except UnknownRuleError as exc:

@@ -27,9 +27,9 @@ from pbengine.core.election import AMOUNT_LIMITS, BallotLimits, Election, VoteTy
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
 from pbengine.core.rules import RULES
-from pbengine.formats.rule_document import (
-    RuleDocument,
-    RuleDocumentError,
+from pbengine.formats.fairness_document import (
+    FairnessDocument,
+    FairnessDocumentError,
     load_preset,
     parse_document,
 )
@@ -130,7 +130,7 @@ class BallotSettings(_Strict):
 
 
 class Fairness(_Strict):
-    """Fairness rules: a preset from rules/ or a rule document written inline.
+    """Fairness rules: a preset from rules/ or a fairness document written inline.
 
     The document is stored with the round as resolved when it was set, so a
     later edit of a preset file does not change a round that used it.
@@ -138,7 +138,7 @@ class Fairness(_Strict):
 
     preset: str | None = Field(default=None, description="a preset name, e.g. equal-shares")
     document: dict[str, Any] | None = Field(
-        default=None, description="an inline rule document (the TOML's content, as JSON)"
+        default=None, description="an inline fairness document (the TOML's content, as JSON)"
     )
 
     @model_validator(mode="after")
@@ -152,12 +152,12 @@ class Fairness(_Strict):
                 resolved = load_preset(self.preset)
             else:
                 resolved = parse_document(self.document or {}, "fairness.document")
-        except RuleDocumentError as exc:
+        except FairnessDocumentError as exc:
             raise ValueError(f"{exc.key}: {exc.problem}") from None
         self.document = resolved.model_dump(exclude_none=True, exclude_defaults=True)
         return self
 
-    def rule_document(self) -> RuleDocument:
+    def as_document(self) -> FairnessDocument:
         return parse_document(self.document or {}, self.preset or "fairness.document")
 
 
@@ -232,7 +232,7 @@ class RoundConfig(_Strict):
         if fairness is not None and budgets:
             raise ValueError(
                 "districts with their own budgets and fairness rules cannot be combined yet: "
-                "give districts floors or caps in the rule document instead"
+                "give districts floors or caps in the fairness document instead"
             )
         return fairness
 

@@ -123,7 +123,7 @@ def _dry_run(election: Election, config: RoundConfig) -> list[Problem]:
 
 def _spec(config: RoundConfig) -> FairnessSpec:
     assert config.fairness is not None
-    return config.fairness.rule_document().spec(default_rule=config.rule or "")
+    return config.fairness.as_document().spec(default_rule=config.rule or "")
 
 
 def _declared(config: RoundConfig) -> Declared:

@@ -16,8 +16,8 @@ from pbengine.core.fairness.equalities import allocate_and_report
 from pbengine.core.fairness.spec import Amount, FairnessSpec
 from pbengine.core.rules import allocate
 from pbengine.core.scoring import supporter_counts
+from pbengine.formats.fairness_document import load_preset
 from pbengine.formats.pabulib import read_file
-from pbengine.formats.rule_document import load_preset
 
 # Warsaw's 18 districts, as its voters name them (the file's `neighborhood`).
 WARSAW_DISTRICTS = 18

@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 
 from pbengine.core.election import Ballot, Election
 from pbengine.core.money import plain
+from pbengine.formats.fairness_document import preset_names
 from pbengine.formats.pabulib import read_file
-from pbengine.formats.rule_document import preset_names
 from pbengine.store.database import make_engine, upgrade
 from tests.conftest import shared_elections
 from tests.integration.http import Client, as_voter, bearer, ok, refused, running_app

@@ -18,8 +18,8 @@ from pbengine.core.fairness.spec import Amount, FairnessSpec
 from pbengine.core.rules import allocate
 from pbengine.core.rules.greedy import greedy
 from pbengine.core.tiebreak import LISTED_ORDER
+from pbengine.formats.fairness_document import FairnessDocumentError, load_file
 from pbengine.formats.pabulib import read_file
-from pbengine.formats.rule_document import RuleDocumentError, load_file
 from tests.conftest import FIXTURES
 from tests.unit.test_fairness import TOWN, make
 
@@ -50,7 +50,7 @@ def test_a_document_whose_together_chain_holds_an_exclusive_pair_is_refused(
 ) -> None:
     path = tmp_path / "chain.toml"
     path.write_text('exclusive = [["1", "3"]]\ntogether = [["1", "2"], ["2", "3"]]\n', "utf-8")
-    with pytest.raises(RuleDocumentError) as refused:
+    with pytest.raises(FairnessDocumentError) as refused:
         load_file(path)
     assert refused.value.key == "together"
     assert "1 and 3" in refused.value.problem
@@ -252,7 +252,7 @@ def test_proportional_and_explicit_district_floors_add_up() -> None:
 def test_district_share_floors_over_the_budget_are_refused_on_load(tmp_path: Path) -> None:
     path = tmp_path / "floors.toml"
     path.write_text('[districts.floors]\nNorth = "60%"\nSouth = "60%"\n', "utf-8")
-    with pytest.raises(RuleDocumentError) as refused:
+    with pytest.raises(FairnessDocumentError) as refused:
         load_file(path)
     assert refused.value.key == "districts"
     assert "120%" in refused.value.problem

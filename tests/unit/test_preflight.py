@@ -63,7 +63,9 @@ def test_outcome_shares_enforce_caps_and_sets_but_not_floors() -> None:
         exclusive=(frozenset({"n", "s"}),),
     )
     assert fields(capped, IN_DISTRICTS) == []
-    floored = FairnessSpec("greedy", outcome_shares=shares, category_floors={"green": Amount(1)})
+    floored = FairnessSpec(
+        "greedy", outcome_shares=shares, category_floors={"green": Amount(Fraction(1))}
+    )
     assert fields(floored, IN_DISTRICTS) == ["outcome_shares"]
     assert fields(capped, IN_DISTRICTS, RoundFacts()) == ["outcome_shares"]  # no outcomes
 

@@ -24,7 +24,7 @@ from pbengine.core.money import readable
 @dataclass(frozen=True)
 class Problem:
     key: str
-    """The setting at fault, as the rule document names it (e.g. "districts.floors.North")."""
+    """The setting at fault, as the fairness document names it (e.g. "districts.floors.North")."""
     problem: str
     fix: str
     """What the council can change."""

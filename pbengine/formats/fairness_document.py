@@ -1,4 +1,4 @@
-"""Rule documents: the TOML files in `rules/` that councils copy and edit.
+"""Fairness documents: the TOML files in `rules/` that councils copy and edit.
 
 A document names a base rule and the fairness constraints around it. It is
 validated on load: an unknown key, an impossible amount or contradictory
@@ -38,7 +38,7 @@ from pbengine.core.money import parse_amount, plain
 from pbengine.core.rules import RULES
 
 
-class RuleDocumentError(ValueError):
+class FairnessDocumentError(ValueError):
     def __init__(self, source: str, key: str, problem: str) -> None:
         super().__init__(f"{source}: {key}: {problem}")
         self.source = source
@@ -133,7 +133,7 @@ class OutcomeSharesDocument(_Strict):
     floor: ShareText = "0%"
 
 
-class RuleDocument(_Strict):
+class FairnessDocument(_Strict):
     description: str = ""
     rule: str | None = Field(default=None, description="the base rule; none: the round's own")
     districts: Districts | None = None
@@ -158,7 +158,7 @@ class RuleDocument(_Strict):
         return together
 
     @model_validator(mode="after")
-    def _known_rule(self) -> RuleDocument:
+    def _known_rule(self) -> FairnessDocument:
         if self.rule is not None and self.rule not in RULES:
             raise ValueError(f"unknown rule {self.rule!r}; known rules: {', '.join(RULES)}")
         return self
@@ -189,25 +189,25 @@ class RuleDocument(_Strict):
         )
 
 
-def parse_document(data: Mapping[str, Any], source: str) -> RuleDocument:
+def parse_document(data: Mapping[str, Any], source: str) -> FairnessDocument:
     try:
-        return RuleDocument.model_validate(data)
+        return FairnessDocument.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "(document)"
-        raise RuleDocumentError(
+        raise FairnessDocumentError(
             source, key, str(first["msg"]).removeprefix("Value error, ")
         ) from None
 
 
-def load_file(path: str | Path) -> RuleDocument:
+def load_file(path: str | Path) -> FairnessDocument:
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise RuleDocumentError(str(path), "(syntax)", str(exc)) from None
+        raise FairnessDocumentError(str(path), "(syntax)", str(exc)) from None
     except OSError as exc:
-        raise RuleDocumentError(str(path), "(file)", exc.strerror or str(exc)) from None
+        raise FairnessDocumentError(str(path), "(file)", exc.strerror or str(exc)) from None
     return parse_document(data, str(path))
 
 
@@ -219,18 +219,18 @@ def presets_dir() -> Path:
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise RuleDocumentError("rules/", "(folder)", "no presets folder; set PBENGINE_RULES")
+    raise FairnessDocumentError("rules/", "(folder)", "no presets folder; set PBENGINE_RULES")
 
 
 def preset_names() -> list[str]:
     return sorted(p.stem for p in presets_dir().glob("*.toml"))
 
 
-def load_preset(name: str) -> RuleDocument:
+def load_preset(name: str) -> FairnessDocument:
     path = presets_dir() / f"{name}.toml"
     if not path.is_file():
         known = ", ".join(preset_names())
-        raise RuleDocumentError(
+        raise FairnessDocumentError(
             f"rules/{name}.toml", "(preset)", f"no such preset; presets: {known}"
         )
     return load_file(path)

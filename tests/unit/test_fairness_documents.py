@@ -1,4 +1,4 @@
-"""Rule documents: every preset in rules/ loads, validates and runs; bad ones are refused."""
+"""Fairness documents: every preset in rules/ loads, validates and runs; bad ones are refused."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import pytest
 
 from pbengine.core.fairness.enforce import allocate_fairly
 from pbengine.core.fairness.spec import RoundFacts
-from pbengine.formats.pabulib import read_file
-from pbengine.formats.rule_document import (
-    RuleDocumentError,
+from pbengine.formats.fairness_document import (
+    FairnessDocumentError,
     load_file,
     load_preset,
     parse_document,
     preset_names,
 )
+from pbengine.formats.pabulib import read_file
 from tests.conftest import FIXTURES
 
 PRESETS = [
@@ -85,7 +85,7 @@ def test_bad_documents_name_the_file_the_key_and_the_problem(
 ) -> None:
     path = tmp_path / "mine.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(RuleDocumentError) as refused:
+    with pytest.raises(FairnessDocumentError) as refused:
         load_file(path)
     assert refused.value.source == str(path)
     assert refused.value.key == key
@@ -101,7 +101,7 @@ def test_category_floors_over_the_whole_budget_wait_for_the_election(tmp_path: P
 
 
 def test_unknown_preset_lists_the_known_ones() -> None:
-    with pytest.raises(RuleDocumentError, match="presets: equal-shares"):
+    with pytest.raises(FairnessDocumentError, match="presets: equal-shares"):
         load_preset("fairest")
 
 
