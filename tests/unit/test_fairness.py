@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 import pytest
@@ -17,15 +18,15 @@ ALL_RULES = ["greedy", "max-welfare", "equalshares/add1", "phragmen"]
 
 def make(
     projects: list[tuple[str, int, dict[str, str]]],
-    ballots: list[tuple[str, ...] | tuple[tuple[str, ...], dict[str, str]]],
+    ballots: Sequence[tuple[str, ...] | tuple[tuple[str, ...], dict[str, str]]],
     budget: int,
 ) -> Election:
     made = []
     for i, b in enumerate(ballots):
         if b and isinstance(b[0], tuple):
-            made.append(Ballot(f"v{i}", b[0], None, b[1]))  # type: ignore[arg-type]
+            made.append(Ballot(f"v{i}", b[0], None, b[1]))
         else:
-            made.append(Ballot(f"v{i}", b))  # type: ignore[arg-type]
+            made.append(Ballot(f"v{i}", b))
     return Election(
         budget=F(budget),
         vote_type=VoteType.APPROVAL,

@@ -190,7 +190,10 @@ def cases(draw: st.DrawFn) -> Case:
         "max-welfare",
         exclusive=tuple(draw(st.lists(pair, max_size=2))),
         together=tuple(draw(st.lists(pair, max_size=3))),
-        **bounds,
+        district_floors=bounds["district_floors"],
+        district_caps=bounds["district_caps"],
+        category_floors=bounds["category_floors"],
+        category_caps=bounds["category_caps"],
     )
     return Case(election, spec)
 
@@ -311,7 +314,9 @@ def models(draw: st.DrawFn) -> ModelCase:
         """A bound right at what the unbounded optimum, or some selection, counts, to 1/parts:
         where rounding bites."""
         chosen = unbounded if draw(st.booleans()) else draw(st.sets(st.sampled_from(ids)))
-        return Fraction(rounding(sum((row.get(p, 0) for p in chosen), Fraction(0)) * parts), parts)
+        return Fraction(
+            rounding(sum((row.get(p, Fraction(0)) for p in chosen), Fraction(0)) * parts), parts
+        )
 
     def floor() -> tuple[dict[str, Fraction], Fraction]:
         counted = row()

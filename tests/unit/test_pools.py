@@ -37,8 +37,8 @@ def test_a_district_spends_only_its_own_budget() -> None:
     )
     pools = district_pools(e, {"North": Fraction(50)})
     assert [(p.name, p.budget, sorted(p.projects)) for p in pools] == [
-        ("North", 50, ["n1", "n2"]),
-        (CITY_WIDE, 50, ["c"]),
+        ("North", Fraction(50), ["n1", "n2"]),
+        (CITY_WIDE, Fraction(50), ["c"]),
     ]
     outcome = allocate_in_pools(e, pools, lambda sub: allocate(sub, "greedy"))
     assert outcome.selected == ("n1", "c")
