@@ -8,6 +8,17 @@ different things in different cities: in Poznań it is the rule's own reserve
 clause (so it counts there), in Gdynia a turnout award paid from city funds
 outside the vote ("Projekt +1"). `selected` 3 marks projects funded later from
 other money. Those are outside the rule and not counted.
+
+Three Gdynia files here have a 2; the award is explained in the comments of
+two of them (2023 Babie Doły, 2025 Wielki Kack). Gdynia 2020 Chwarzno-Wiczlino
+(small) has no comment, so reading its 2 as the award is a judgement call:
+it is project 9, the very project the no-skip rule stops at, with 9,705 of
+its 10,000 left (97%), which a reserve clause like Poznań's would explain too.
+
+Only `selected` is read, and only here: rules score projects from the
+ballots, never from the `votes`, `score` or `selected` columns.
+tests/real/test_verify_honesty.py strips the three from every file verify
+runs and checks that no outcome moves.
 """
 
 from __future__ import annotations

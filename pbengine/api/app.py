@@ -22,7 +22,9 @@ from pbengine.api.rules import list_presets, list_rules
 from pbengine.api.voting import VotingController
 from pbengine.store.database import make_engine, upgrade
 
-# Real pabulib files reach 35 MB (Krakow 2024); anything much larger is refused with 413.
+# The largest of the 267 real pabulib files in ../shared/pabulib is Poland_Krakow_2024.pb,
+# 4,011,355 bytes (4.0 MB; then Łódź 2022, 3.8 MB, and Warsaw 2026, 3.2 MB). 64 MiB is headroom
+# for bigger cities, not a measured need; a larger body is refused with 413.
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 # Every other request (a ballot, a proposal, a configuration) fits in kilobytes: a proposal's
 # longest description is 10,000 characters. Refusing more at the door costs an attacker

@@ -26,7 +26,10 @@ class VoteType(StrEnum):
         return self in (VoteType.CUMULATIVE, VoteType.SCORING)
 
 
-# A cost the data uses for withdrawn projects: never fund it, never stop at it.
+# The placeholder cost of a withdrawn project: never fund it, never stop at it. The pabulib
+# notes (../shared/docs/pb-rules.md) report it in the wider pabulib dataset, but none of the 267
+# files in ../shared/pabulib has it (grep for 999999999: no match; their dearest project costs
+# 4,837,363, in Warsaw 2026). Here it is a defensive convention, not something verify exercises.
 WITHDRAWN_COST = Fraction(999_999_999)
 
 

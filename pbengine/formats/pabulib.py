@@ -10,6 +10,10 @@ META entries that have a typed home in `Election` (budget, vote type, rule,
 ballot limits, score threshold) move there; the counts `num_projects` and
 `num_votes` are derived from the data and written back from it; every other
 entry stays in `Election.meta` as text.
+
+A project's `votes`, `score` and `selected` columns (the city's own results)
+are kept as plain attributes for writing back and for `verify`; no rule reads
+them (tests/real/test_verify_honesty.py strips them and compares outcomes).
 """
 
 from __future__ import annotations
