@@ -2,7 +2,7 @@
 
 Amounts are rounded to cents and shares to four decimals, exactly (from
 fractions, never floats), so the report is the same on every machine. Spending in a district
-counts city-wide projects by their supporters there (see resolve.py).
+counts city-wide projects by their supporters there (see districts.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from fractions import Fraction
 from typing import Any
 
 from pbengine.core.election import Election
+from pbengine.core.fairness.districts import district_shares, voter_district
 from pbengine.core.fairness.enforce import FairOutcome, allocate_fairly
-from pbengine.core.fairness.resolve import NO_FACTS, district_shares, voter_district
+from pbengine.core.fairness.resolve import NO_FACTS
 from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
 from pbengine.core.money import plain, rounded
 from pbengine.core.outcome import Outcome
