@@ -12,7 +12,7 @@ honours the constraints:
 - equal shares and Phragmén: a floor over whole projects becomes a
   sub-budget its projects compete for first; the rule then runs on the rest
   of the budget. A run whose result breaks a cap or a set is followed by a
-  re-run without every project that broke one (see `_culprits`), until a run
+  re-run without every project that broke one (see culprits.py), until a run
   breaks none. Turnout weights are not applied by these rules, and the result
   says so;
 - outcome shares: one pool per outcome; caps and sets re-run the pools the
@@ -28,18 +28,18 @@ over in silence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pbengine.core.election import Election
-from pbengine.core.fairness.bounds import Constraints, SpendBound
+from pbengine.core.fairness.bounds import Constraints
 from pbengine.core.fairness.greedy_fair import constrained_greedy, own_policy
+from pbengine.core.fairness.rerun import by_outcome_pools, rerun
 from pbengine.core.fairness.resolve import NO_FACTS, Resolved, resolve
 from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
 from pbengine.core.money import readable
-from pbengine.core.outcome import Decision, Outcome
-from pbengine.core.pools import Pool, allocate_in_pools, pool_election
+from pbengine.core.outcome import Outcome
 from pbengine.core.rules import RuleOptions, allocate, declared_rule
 from pbengine.core.rules.max_welfare import max_utilitarian_welfare
 from pbengine.core.scoring import project_scores
@@ -94,13 +94,13 @@ def allocate_fairly(
         None if resolved.voter_weights is None else project_scores(election, resolved.voter_weights)
     )
     if resolved.outcome_pools:
-        outcome, notes = _by_outcome_pools(election, rule, resolved, options)
+        outcome, notes = by_outcome_pools(election, rule, resolved, options)
     elif rule.startswith("greedy"):
         outcome, notes = _greedy(election, rule, _constraints(resolved, weighted), options)
     elif rule == "max-welfare":
         outcome, notes = _max_welfare(election, rule, _constraints(resolved, weighted), options)
     else:
-        outcome, notes = _rerun(election, rule, resolved, options)
+        outcome, notes = rerun(election, rule, resolved, options)
     costs = election.costs()
     checks = tuple(
         BoundCheck(b.key, b.label, b.floor, b.cap, b.spend(outcome.selected, costs))
@@ -154,214 +154,6 @@ def _max_welfare(
         election, tie_breaking=options.tie_breaking or DEFAULT, rule=rule, constraints=constraints
     )
     return outcome, ()
-
-
-def _rerun(
-    election: Election, rule: str, resolved: Resolved, options: RuleOptions
-) -> tuple[Outcome, tuple[str, ...]]:
-    """Floors as sub-budgets first; a run that breaks a cap or a set is run again without
-    every project that broke one."""
-    notes: list[str] = []
-    if resolved.voter_weights is not None:
-        notes.append(f"{rule} does not apply turnout weights: every ballot counted once")
-    floors = [b for b in resolved.bounds if b.floor is not None and _whole(b)]
-    for b in resolved.bounds:
-        if b.floor is not None and not _whole(b):
-            notes.append(
-                f"{b.label}: {rule} cannot steer spending attributed by supporters; "
-                "its floor is checked, not enforced"
-            )
-    outcome, reruns = _until_kept(
-        election,
-        rule,
-        resolved,
-        lambda excluded: _floors_then_rest(election, rule, options, floors, excluded),
-    )
-    return outcome, (*notes, *reruns)
-
-
-def _until_kept(
-    election: Election,
-    rule: str,
-    resolved: Resolved,
-    run: Callable[[Mapping[str, str]], Outcome],
-) -> tuple[Outcome, list[str]]:
-    """Run, and run again without every project that broke a cap or a set, until none does.
-
-    Taking out all the culprits of one run at once, rather than the latest one
-    and running again, bounds the re-runs by how the constraints interact
-    rather than by how many projects break them: on Warsaw 2022 Bielany with a
-    district floor and cap, an exclusive and a together pair, Equal Shares
-    with add1 went from 35 runs (663 s) to 5 (38 s; docs/fairness.md). Each
-    culprit is a project the rule itself funded that, in the order it funded
-    them, broke a cap or a set; the one exception is a bundle's unfunded
-    members, which go with it since they can never be funded without it.
-    Every re-run takes out at least one funded project not taken out before,
-    so there are never more runs than projects.
-    """
-    excluded: dict[str, str] = dict(resolved.ineligible)
-    costs = election.costs()
-    notes: list[str] = []
-    for runs in range(1, len(election.projects) + 2):
-        outcome = run(excluded)
-        culprits = _culprits(outcome.selected, costs, resolved)
-        if not culprits:
-            break
-        excluded.update(culprits)
-        notes.extend(
-            f"re-run {runs}: without project {pid}: {why.removeprefix('not funded: ')}"
-            for pid, why in culprits.items()
-        )
-    else:  # pragma: no cover - every re-run takes out a project, so this cannot be reached
-        raise AssertionError(f"{rule}: constraints still broken after a run per project")
-    if any(b.cap is not None for b in resolved.bounds) or resolved.exclusive or resolved.together:
-        summary = (
-            f"{rule} ran once: nothing it funded broke a cap or a set"
-            if runs == 1
-            else f"{rule} ran {runs} times: each re-run took out every project that broke a "
-            "cap or a set in the run before"
-        )
-        notes.insert(0, summary)
-    return outcome, notes
-
-
-def _floors_then_rest(
-    election: Election,
-    rule: str,
-    options: RuleOptions,
-    floors: Sequence[SpendBound],
-    excluded: Mapping[str, str],
-) -> Outcome:
-    costs = election.costs()
-    selected: list[str] = []
-    decided: dict[str, Decision] = {}
-    allowed = [p.id for p in election.projects if p.id not in excluded]
-    for bound in floors:
-        assert bound.floor is not None
-        need = bound.floor - bound.spend(selected, costs)
-        left = election.budget - sum((costs[p] for p in selected), Fraction(0))
-        members = frozenset(p for p in allowed if p in bound.shares and p not in selected)
-        if need <= 0 or not members:
-            continue
-        pool = Pool(f"floor of {bound.label}", min(need, left), members)
-        sub = allocate(pool_election(election, pool), rule, options)
-        selected.extend(sub.selected)
-        for d in sub.decisions:
-            if d.funded:
-                label = f"[sub-budget of {readable(pool.budget)} for the floor of {bound.label}]"
-                decided[d.project_id] = Decision(d.project_id, True, f"{label} {d.explanation}")
-    left = election.budget - sum((costs[p] for p in selected), Fraction(0))
-    rest = Pool("rest", left, frozenset(p for p in allowed if p not in selected))
-    prices = None
-    if rest.projects:
-        sub = allocate(pool_election(election, rest), rule, options)
-        # One run over the whole budget keeps its price system; sub-budgets have one each.
-        prices = None if selected else sub.price_system
-        selected.extend(sub.selected)
-        decided.update({d.project_id: d for d in sub.decisions})
-    decisions = tuple(
-        decided.get(pid) or Decision(pid, False, excluded.get(pid, "not funded"))
-        for pid in election.project_ids
-    )
-    return Outcome(rule, election.budget, tuple(selected), decisions, price_system=prices)
-
-
-def _by_outcome_pools(
-    election: Election, rule: str, resolved: Resolved, options: RuleOptions
-) -> tuple[Outcome, tuple[str, ...]]:
-    pooled = set().union(*(p.projects for p in resolved.outcome_pools))
-
-    def run(excluded: Mapping[str, str]) -> Outcome:
-        eligible = [
-            replace(pool, projects=pool.projects - set(excluded)) for pool in resolved.outcome_pools
-        ]
-        outcome = allocate_in_pools(election, eligible, lambda sub: allocate(sub, rule, options))
-        by_id = {d.project_id: d for d in outcome.decisions}
-        decisions = []
-        for pid in election.project_ids:
-            if pid in excluded:
-                decisions.append(Decision(pid, False, excluded[pid]))
-            elif pid not in pooled:
-                decisions.append(Decision(pid, False, "not funded: it serves no outcome priority"))
-            else:
-                decisions.append(by_id[pid])
-        return replace(outcome, decisions=tuple(decisions))
-
-    outcome, reruns = _until_kept(election, rule, resolved, run)
-    notes: tuple[str, ...] = (
-        "outcome shares: each outcome's projects compete for its share of the budget",
-    )
-    if any(b.floor is not None for b in resolved.bounds):
-        notes += ("with outcome shares, spending floors are checked, not enforced",)
-    return outcome, (*notes, *reruns)
-
-
-def _whole(bound: SpendBound) -> bool:
-    return all(share == 1 for share in bound.shares.values())
-
-
-def _culprits(
-    selected: Sequence[str], costs: Mapping[str, Fraction], resolved: Resolved
-) -> dict[str, str]:
-    """Every project whose funding broke a cap or a set, in the order the rule funded them.
-
-    Of an exclusive set, the first funded stays. A cap keeps what the rule
-    funded while it fits, in that order, and takes out each project that
-    would pass it. A bundle partly funded, or split by a cap, goes whole,
-    its unfunded members too: they can never be funded without the others.
-    Exclusive sets come first, so that a project taken out as a rival does
-    not also count against a cap.
-    """
-    out: dict[str, str] = {}
-
-    def kept() -> list[str]:
-        return [p for p in selected if p not in out]
-
-    for group in resolved.exclusive:
-        funded = [p for p in kept() if p in group]
-        for pid in funded[1:]:
-            out[pid] = f"not funded: it excludes project {funded[0]}, funded before it"
-
-    def split_bundles() -> None:
-        still = kept()
-        for bundle in resolved.together:
-            funded = [p for p in still if p in bundle]
-            if funded and len(funded) < len(bundle):
-                missing = sorted(bundle - set(funded))
-                names = ", ".join(missing)
-                # The unfunded members go too: without their partners they can never be funded.
-                for pid in sorted(bundle - out.keys(), key=_funded_first(selected)):
-                    out[pid] = (
-                        f"not funded: it must be funded together with {names}, which the "
-                        "rule did not fund alongside it"
-                        if pid in funded
-                        else f"not funded: it must be funded together with {', '.join(funded)}, "
-                        "which could not be"
-                    )
-
-    split_bundles()
-    for bound in resolved.bounds:
-        if bound.cap is None:
-            continue
-        spent = Fraction(0)
-        for pid in kept():
-            share = bound.shares.get(pid)
-            if not share:
-                continue
-            if spent + costs[pid] * share > bound.cap:
-                out[pid] = (
-                    f"not funded: funding it took {bound.label} past its cap of "
-                    f"{readable(bound.cap)}"
-                )
-            else:
-                spent += costs[pid] * share
-    split_bundles()
-    return out
-
-
-def _funded_first(selected: Sequence[str]) -> Callable[[str], tuple[int, str]]:
-    position = {pid: i for i, pid in enumerate(selected)}
-    return lambda pid: (position.get(pid, len(position)), pid)
 
 
 def _broken_sets(selected: Sequence[str], resolved: Resolved) -> tuple[str, ...]:
