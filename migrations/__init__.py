@@ -1,0 +1,1 @@
+"""The Alembic scripts, shipped inside pbengine as `pbengine.store.migrations` (see setup.py)."""

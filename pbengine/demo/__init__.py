@@ -1,0 +1,1 @@
+"""The demo `pbengine serve --demo` loads: demo.pb, a fictional election, and its rounds."""
