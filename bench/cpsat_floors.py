@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from pbengine.core.fairness.enforce import allocate_fairly  # noqa: E402
 from pbengine.core.fairness.resolve import FairnessError  # noqa: E402
 from pbengine.core.fairness.spec import FairnessSpec  # noqa: E402
-from pbengine.core.rules.solvers.cpsat import SolverError  # noqa: E402
+from pbengine.core.rules.solvers.errors import SolverError  # noqa: E402
 from pbengine.formats.fairness_document import load_preset  # noqa: E402
 from pbengine.formats.pabulib import PabulibError, read_file  # noqa: E402
 

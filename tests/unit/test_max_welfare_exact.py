@@ -18,7 +18,8 @@ from pbengine.core.fairness.enforce import allocate_fairly
 from pbengine.core.fairness.resolve import FairnessError
 from pbengine.core.fairness.spec import Amount, FairnessSpec
 from pbengine.core.rules.max_welfare import max_utilitarian_welfare
-from pbengine.core.rules.solvers.cpsat import SelectionModel, SolverError
+from pbengine.core.rules.solvers.cpsat import SelectionModel
+from pbengine.core.rules.solvers.errors import SolverError
 
 
 def _city_wide() -> Election:

@@ -31,7 +31,8 @@ from pbengine.core.fairness.bounds import Constraints, SpendBound
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, assemble
 from pbengine.core.rules.greedy import score_unit
-from pbengine.core.rules.solvers.cpsat import SelectionModel, SolverError
+from pbengine.core.rules.solvers.cpsat import SelectionModel
+from pbengine.core.rules.solvers.errors import SolverError
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, TieBreaking
 

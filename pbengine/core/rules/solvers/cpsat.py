@@ -6,22 +6,12 @@ any rational part of its cost), sets of which at most one may be funded, sets
 funded together or not at all. Money comes in as exact fractions; objective
 weights are integers.
 
-CP-SAT works in 64-bit integers, so money is scaled. When the least common
-multiple of every denominator involved (costs, budget, floors, caps and each
-project's counted part of its cost) keeps every linear expression within
-`MAGNITUDE`, money is scaled by it and the integer model *is* the rational
-one. Shares of city-wide projects counted by their supporters defeat this on
-big cities: their denominators are supporter counts, and their least common
-multiple runs to hundreds of bits. Then money is scaled by the largest
-multiple of the denominators of costs, budget, floors and caps that fits,
-each fractional part of a cost is rounded outwards (up towards a floor, down
-towards a cap), so that the integer model admits every selection the
-rational one does, and every selection CP-SAT returns is checked in exact
-arithmetic. A selection that fails the check is excluded and the solve
-repeated, so the answer is still the exact optimum of the rational model; the
-rounding can only cost extra solves. If even costs, budget, floors and caps
-cannot be scaled within `MAGNITUDE`, the model refuses with a SolverError
-rather than round them.
+Money is scaled to CP-SAT's 64-bit integers exactly where it fits, and
+rounded outwards where it does not (solvers/scaling.py); every selection
+CP-SAT returns is then checked in exact arithmetic. A selection that fails
+the check is excluded and the solve repeated, so the answer is still the
+exact optimum of the rational model; the rounding can only cost extra
+solves.
 
 `solve` returns a proven optimum or raises; the search runs on one worker
 with a fixed seed and a deterministic effort limit so that it behaves the
@@ -38,17 +28,11 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-# CP-SAT refuses a model whose linear expressions could overflow 64-bit integers; staying
-# within 2^53 also keeps every coefficient exact in the doubles of its LP relaxation, and
-# the objective exact in the double CP-SAT reports it as.
-MAGNITUDE = 2**53
+from pbengine.core.rules.solvers.errors import SolverError
+from pbengine.core.rules.solvers.scaling import MAGNITUDE, Row, scale_money
 
-Row = tuple[Mapping[str, Fraction], Fraction]
-"""Money each project counts (cost × share) and the bound on their sum."""
-
-
-class SolverError(RuntimeError):
-    pass
+# SolverError is defined in errors.py; callers import it from here too.
+__all__ = ["SelectionModel", "SolverError"]
 
 
 @dataclass
@@ -75,7 +59,8 @@ class SelectionModel:
     """CP-SAT solves so far, re-solves after a rejected selection included."""
 
     def __post_init__(self) -> None:
-        self._scale()
+        self._scaled = scale_money(self.costs, self.budget, self.floors, self.caps, self.magnitude)
+        self._check_weights()
         # A list, not a set: the cuts go into the model in the order found, so that the
         # search, and the count of solves it reports, is the same on every run.
         self._rejected: list[frozenset[str]] = []
@@ -83,7 +68,7 @@ class SelectionModel:
     @property
     def exact(self) -> bool:
         """Whether the integer model is the rational one, with no rounding at all."""
-        return self._money == self._full
+        return self._scaled.exact
 
     @property
     def rejected(self) -> int:
@@ -100,7 +85,7 @@ class SelectionModel:
         while True:
             cuts = [s for s in self._rejected if not self.feasible(s)]
             model, x, shortfall = self._model(fixed, cuts)
-            model.add(sum(shortfall) <= self._allowance(self.shortfall_allowed))
+            model.add(sum(shortfall) <= self._scaled.allowance(self.shortfall_allowed))
             objective = sum(self.weights[p] * x[p] for p in x)
             if min_weight is not None:
                 model.add(objective >= min_weight)
@@ -127,7 +112,7 @@ class SelectionModel:
         no_better: list[frozenset[str]] = []
         spent = 0.0
         while True:
-            below = None if best is None else math.ceil(best[0] * self._money)
+            below = None if best is None else math.ceil(best[0] * self._scaled.money)
             cuts = [s for s in self._rejected if not self.within_caps(s)] + no_better
             found, scaled, optimal, time = self._minimise_shortfall(
                 cuts, below, self.shortfall_effort - spent
@@ -148,7 +133,7 @@ class SelectionModel:
             best = (short, found)
             if not short or not optimal:
                 return short, optimal
-            if scaled >= math.ceil(short * self._money):
+            if scaled >= math.ceil(short * self._scaled.money):
                 # No selection left falls short by less: each one's scaled shortfall is at
                 # least this optimum and at most its exact shortfall times the scale. Without
                 # rounding the two are equal, and one solve settles it.
@@ -163,7 +148,7 @@ class SelectionModel:
         model, x, shortfall = self._model(None, cuts)
         total = sum(shortfall)
         if below is not None:
-            # Necessary for a shortfall strictly below the best (see `_allowance`).
+            # Necessary for a shortfall strictly below the best (see `ScaledMoney.allowance`).
             model.add(total <= below - 1)
         model.minimize(total)
         solver = self._solver()
@@ -199,57 +184,12 @@ class SelectionModel:
             Fraction(0),
         )
 
-    def _scale(self) -> None:
-        """Choose the money scale and the integer rows (see the module docstring)."""
-        rows = [*self.floors, *self.caps]
-        plain = [*self.costs.values(), self.budget, *(bound for _, bound in rows)]
-        base = math.lcm(1, *(m.denominator for m in plain))
-        full = math.lcm(base, *(c.denominator for row, _ in rows for c in row.values()))
-        # Every scaled expression stays within scale × widest + slack, rounding included.
-        widest = max(
-            [
-                sum(self.costs.values(), Fraction(0)) + self.budget,
-                2 * sum((floor for _, floor in self.floors), Fraction(0)),
-                *(_size(row) + 2 * floor for row, floor in self.floors),
-                *(_size(row) + cap for row, cap in self.caps),
-            ]
-        )
-        slack = sum(len(row) for row, _ in rows) + 1
-        money = full
-        if full * widest + slack > self.magnitude:
-            money = base * max(0, math.floor((self.magnitude - slack) / (base * widest)))
-            if money == 0:
-                raise SolverError(
-                    f"costs, budget, floors and caps need a common denominator of {base:,}: "
-                    "the model cannot scale them to integers within CP-SAT's 64-bit range"
-                )
-        self._money = money
-        self._full = full
-        self._costs = {p: int(c * money) for p, c in self.costs.items()}
-        self._budget = int(self.budget * money)
-        self._floors = [
-            ({p: math.ceil(c * money) for p, c in row.items()}, int(floor * money))
-            for row, floor in self.floors
-        ]
-        self._caps = [
-            ({p: math.floor(c * money) for p, c in row.items()}, int(cap * money))
-            for row, cap in self.caps
-        ]
+    def _check_weights(self) -> None:
         total_weight = sum(abs(w) for w in self.weights.values())
         if 2 * total_weight > self.magnitude:
             raise SolverError(
                 f"total support of {total_weight:,} score units is beyond CP-SAT's 64-bit range"
             )
-
-    def _allowance(self, shortfall: Fraction) -> int:
-        """Scaled total shortfall a selection within `shortfall` of the floors can take.
-
-        A floor's scaled shortfall need only reach the scaled floor (an integer)
-        minus the scaled, rounded-up counted money, which is at most the exact
-        shortfall times the scale: so the scaled total of a selection within
-        `shortfall` is at most `shortfall` times the scale.
-        """
-        return min(math.floor(shortfall * self._money), sum(floor for _, floor in self._floors))
 
     def _reject(self, selected: frozenset[str]) -> None:
         if self.exact:
@@ -264,7 +204,7 @@ class SelectionModel:
     ) -> tuple[cp_model.CpModel, dict[str, cp_model.IntVar], list[cp_model.IntVar]]:
         model = cp_model.CpModel()
         x = {pid: model.new_bool_var(f"x_{i}") for i, pid in enumerate(self.weights)}
-        model.add(sum(self._costs[p] * x[p] for p in x) <= self._budget)
+        model.add(sum(self._scaled.costs[p] * x[p] for p in x) <= self._scaled.budget)
         for group in self.at_most_one:
             model.add_at_most_one(x[p] for p in sorted(group))
         for group in self.together:
@@ -272,11 +212,11 @@ class SelectionModel:
             for p in members[1:]:
                 model.add(x[p] == x[members[0]])
         shortfall = []
-        for i, (coefficients, floor) in enumerate(self._floors):
+        for i, (coefficients, floor) in enumerate(self._scaled.floors):
             short = model.new_int_var(0, max(floor, 0), f"short_{i}")
             model.add(sum(c * x[p] for p, c in coefficients.items() if p in x) + short >= floor)
             shortfall.append(short)
-        for coefficients, cap in self._caps:
+        for coefficients, cap in self._scaled.caps:
             model.add(sum(c * x[p] for p, c in coefficients.items() if p in x) <= cap)
         for pid, value in (fixed or {}).items():
             model.add(x[pid] == int(value))
@@ -331,7 +271,3 @@ class SelectionModel:
 
 def _counted(row: Mapping[str, Fraction], selected: frozenset[str]) -> Fraction:
     return sum((c for p, c in row.items() if p in selected), Fraction(0))
-
-
-def _size(row: Mapping[str, Fraction]) -> Fraction:
-    return sum((abs(c) for c in row.values()), Fraction(0))
