@@ -58,11 +58,7 @@ def max_utilitarian_welfare(
     if not eligible:
         return assemble(election, rule, [], reasons, ("nothing eligible to fund",))
     ids = {p.id for p in eligible}
-    points = lcm(1, *(scores[p.id].denominator for p in eligible))
-    notes: list[str] = []
-    if points > SCORE_RESOLUTION:
-        points = SCORE_RESOLUTION
-        notes.append(f"weighted scores rounded down to 1/{SCORE_RESOLUTION:,} of a vote")
+    points, notes = _score_points(scores, eligible)
     model = _model(
         election, eligible, {p: math.floor(scores[p] * points) for p in ids}, constraints
     )
@@ -79,49 +75,74 @@ def max_utilitarian_welfare(
     best, chosen, _ = model.lexicographic_optimum(preference)
     total = Fraction(best, points)
     for p in eligible:
-        if p.id in chosen:
-            reasons[p.id] = (
-                f"funded: part of the affordable set with the most total support "
-                f"({readable(total)} {unit}, proven optimal)"
-            )
-            continue
-        try:
-            with_it = model.solve({p.id: True}, effort=EXPLANATION_EFFORT)
-        except SolverError:
-            reasons[p.id] = (
-                "not funded: not in the optimal set (what including it would cost was not "
-                "settled within the solver's search effort)"
-            )
-            continue
-        if with_it is None:
-            reasons[p.id] = (
-                "not funded: no affordable set can include it"
-                if not (constraints.bounds or constraints.exclusive or constraints.together)
-                else "not funded: no affordable set meeting the constraints can include it"
-            )
-            continue
-        loss = Fraction(best - with_it[0], points)
         reasons[p.id] = (
-            f"not funded: swapping it in lowers total support by {readable(loss)} {unit}"
-            if loss
-            else "not funded: an equally supported set includes it; the tie-breaking order "
-            "preferred the funded one"
+            f"funded: part of the affordable set with the most total support "
+            f"({readable(total)} {unit}, proven optimal)"
+            if p.id in chosen
+            else _why_not_funded(
+                model, p.id, best=best, points=points, unit=unit, constraints=constraints
+            )
         )
     selected = [pid for pid in preference if pid in chosen]
     solves = model.calls - calls
     notes.insert(
         0, f"CP-SAT: total support {readable(total)} {unit}, proven optimal ({solves} solves)"
     )
-    if shortfall and proven:
-        notes.append(
-            "the floors cannot all be met: the result falls short by the least total possible"
+    notes += _shortfall_notes(shortfall, proven)
+    return assemble(election, rule, selected, reasons, tuple(notes))
+
+
+def _score_points(scores: Mapping[str, Fraction], eligible: list[Project]) -> tuple[int, list[str]]:
+    """Parts of a vote the solver counts in (its weights are integers), and a note if rounded."""
+    points = lcm(1, *(scores[p.id].denominator for p in eligible))
+    notes: list[str] = []
+    if points > SCORE_RESOLUTION:
+        points = SCORE_RESOLUTION
+        notes.append(f"weighted scores rounded down to 1/{SCORE_RESOLUTION:,} of a vote")
+    return points, notes
+
+
+def _why_not_funded(
+    model: SelectionModel,
+    pid: str,
+    *,
+    best: int,
+    points: int,
+    unit: str,
+    constraints: Constraints,
+) -> str:
+    """What the best set including the project loses against the optimum."""
+    try:
+        with_it = model.solve({pid: True}, effort=EXPLANATION_EFFORT)
+    except SolverError:
+        return (
+            "not funded: not in the optimal set (what including it would cost was not "
+            "settled within the solver's search effort)"
         )
-    elif shortfall:
-        notes.append(
+    if with_it is None:
+        return (
+            "not funded: no affordable set can include it"
+            if not (constraints.bounds or constraints.exclusive or constraints.together)
+            else "not funded: no affordable set meeting the constraints can include it"
+        )
+    loss = Fraction(best - with_it[0], points)
+    return (
+        f"not funded: swapping it in lowers total support by {readable(loss)} {unit}"
+        if loss
+        else "not funded: an equally supported set includes it; the tie-breaking order "
+        "preferred the funded one"
+    )
+
+
+def _shortfall_notes(shortfall: Fraction, proven: bool) -> list[str]:
+    if shortfall and proven:
+        return ["the floors cannot all be met: the result falls short by the least total possible"]
+    if shortfall:
+        return [
             "the floors cannot all be met: the result falls short by the least total CP-SAT "
             "found in a fixed, machine-independent search effort (not proven least)"
-        )
-    return assemble(election, rule, selected, reasons, tuple(notes))
+        ]
+    return []
 
 
 def _eligible(
