@@ -54,70 +54,107 @@ def greedy(
     unit = score_unit(election.vote_type)
     ranks = tie_breaking.ranks(election)
     order = sorted(election.projects, key=lambda p: (-scores[p.id], ranks[p.id]))
-    position = {p.id: i + 1 for i, p in enumerate(order)}
-    remaining = election.budget
-    spent_in: dict[str, Fraction] = {}
-    selected: list[str] = []
-    reasons: dict[str, str] = {}
+    run = _Run(election.budget)
+    for place, project in enumerate(order, start=1):
+        score = scores[project.id]
+        standing = f"{readable(score)} {unit}, {_ordinal(place)} highest"
+        _consider(project, score, unit, standing, policy=policy, run=run)
+    if policy.leftover_pass and policy.category_caps:
+        _leftover_pass(order, scores, policy, run)
+    return assemble(election, rule, run.selected, run.reasons)
+
+
+@dataclass
+class _Run:
+    """What a greedy run has funded so far, what is left, and why each project stands."""
+
+    remaining: Fraction
+    spent_in: dict[str, Fraction] = field(default_factory=dict)
+    selected: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
     stopped_at: str | None = None
 
-    def fund(project: Project, why: str) -> None:
-        nonlocal remaining
-        reasons[project.id] = why
-        selected.append(project.id)
-        remaining -= project.cost
+    def fund(self, project: Project, why: str) -> None:
+        self.reasons[project.id] = why
+        self.selected.append(project.id)
+        self.remaining -= project.cost
         for category in project.categories:
-            spent_in[category] = spent_in.get(category, Fraction(0)) + project.cost
+            self.spent_in[category] = self.spent_in.get(category, Fraction(0)) + project.cost
 
+
+def _consider(
+    project: Project,
+    score: Fraction,
+    unit: str,
+    standing: str,
+    *,
+    policy: GreedyPolicy,
+    run: _Run,
+) -> None:
+    """Fund the project, or give the reason it is not funded."""
+    pid, cost, remaining = project.id, project.cost, run.remaining
+    if run.stopped_at is not None:
+        run.reasons[pid] = (
+            f"not considered: the rule stopped at project {run.stopped_at} ({standing})"
+        )
+    elif (
+        why_not := _ineligible(project, score, unit, standing, policy=policy, selected=run.selected)
+    ) is not None:
+        run.reasons[pid] = why_not
+    elif cost > remaining:
+        _misfit(project, standing, policy, run)
+    elif (
+        cap := _cap_breached(project.categories, cost, run.spent_in, policy.category_caps)
+    ) is not None:
+        category, left = cap
+        run.reasons[pid] = (
+            f"not funded: category {category} has {readable(left)} left of its cap, "
+            f"costs {readable(cost)} ({standing})"
+        )
+    else:
+        run.fund(
+            project, f"funded: {standing}; costs {readable(cost)} of {readable(remaining)} left"
+        )
+
+
+def _misfit(project: Project, standing: str, policy: GreedyPolicy, run: _Run) -> None:
+    """A project costing more than is left: funded from reserves, or where a no-skip rule stops."""
+    pid, cost, remaining = project.id, project.cost, run.remaining
+    if policy.reserve_share is not None and remaining >= policy.reserve_share * cost:
+        share = _percent(policy.reserve_share)
+        run.fund(
+            project,
+            f"funded from reserves: {standing}; {readable(remaining)} left covers "
+            f"at least {share} of its cost, {readable(cost)}",
+        )
+        run.stopped_at = pid
+        return
+    run.reasons[pid] = (
+        f"not funded: {readable(remaining)} left, costs {readable(cost)} ({standing})"
+    )
+    if policy.stop_at_first_misfit:
+        run.reasons[pid] += "; the rule stops at the first project that does not fit"
+        run.stopped_at = pid
+
+
+def _leftover_pass(
+    order: list[Project], scores: Mapping[str, Fraction], policy: GreedyPolicy, run: _Run
+) -> None:
+    """What the category caps left unspent goes, in score order, to what still fits."""
     for project in order:
-        pid, cost, score = project.id, project.cost, scores[project.id]
-        standing = f"{readable(score)} {unit}, {_ordinal(position[pid])} highest"
-        if stopped_at is not None:
-            reasons[pid] = f"not considered: the rule stopped at project {stopped_at} ({standing})"
-        elif (
-            why_not := _ineligible(project, score, unit, standing, policy=policy, selected=selected)
-        ) is not None:
-            reasons[pid] = why_not
-        elif cost > remaining:
-            if policy.reserve_share is not None and remaining >= policy.reserve_share * cost:
-                share = _percent(policy.reserve_share)
-                fund(
-                    project,
-                    f"funded from reserves: {standing}; {readable(remaining)} left covers "
-                    f"at least {share} of its cost, {readable(cost)}",
-                )
-                stopped_at = pid
-                continue
-            reasons[pid] = (
-                f"not funded: {readable(remaining)} left, costs {readable(cost)} ({standing})"
+        pid = project.id
+        if (
+            pid in run.selected
+            or scores[pid] <= 0
+            or project.withdrawn
+            or project.cost > run.remaining
+        ):
+            continue
+        if _funded_alternative(pid, run.selected, policy.exclusive_sets) is None:
+            run.fund(
+                project,
+                f"funded from the leftover budget: {run.reasons[pid].removeprefix('not funded: ')}",
             )
-            if policy.stop_at_first_misfit:
-                reasons[pid] += "; the rule stops at the first project that does not fit"
-                stopped_at = pid
-        elif (
-            cap := _cap_breached(project.categories, cost, spent_in, policy.category_caps)
-        ) is not None:
-            category, left = cap
-            reasons[pid] = (
-                f"not funded: category {category} has {readable(left)} left of its cap, "
-                f"costs {readable(cost)} ({standing})"
-            )
-        else:
-            fund(
-                project, f"funded: {standing}; costs {readable(cost)} of {readable(remaining)} left"
-            )
-
-    if policy.leftover_pass and policy.category_caps:
-        for project in order:
-            pid = project.id
-            if pid in selected or scores[pid] <= 0 or project.withdrawn or project.cost > remaining:
-                continue
-            if _funded_alternative(pid, selected, policy.exclusive_sets) is None:
-                fund(
-                    project,
-                    f"funded from the leftover budget: {reasons[pid].removeprefix('not funded: ')}",
-                )
-    return assemble(election, rule, selected, reasons)
 
 
 def _ineligible(
