@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from pbengine.core.election import Election, VoteType
 from pbengine.core.money import readable
-from pbengine.core.outcome import Outcome
+from pbengine.core.outcome import Outcome, PriceSystem
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,30 @@ class PriceabilityResult:
 
 
 def check_priceable(election: Election, outcome: Outcome) -> PriceabilityResult:
+    unchecked = _not_checkable(election, outcome)
+    if unchecked is not None:
+        return unchecked
+    prices = outcome.price_system
+    assert prices is not None  # _not_checkable answers for an outcome without one
+    # Identical ballots pay identically, so each distinct ballot is one account.
+    accounts = Counter(frozenset(b.projects) for b in election.ballots)
+    money = dict.fromkeys(accounts, prices.per_voter)
+    unpaid = _replay(election, prices, accounts, money)
+    if unpaid is not None:
+        return unpaid
+    unfunded = _unfunded_within_reach(election, outcome, accounts, money)
+    if unfunded is not None:
+        return unfunded
+    return PriceabilityResult(
+        True,
+        f"verified on the Equal Shares payments, every voter starting with "
+        f"{readable(prices.per_voter)}: each funded project paid in full by its supporters, "
+        "and no unfunded project's supporters hold its cost",
+    )
+
+
+def _not_checkable(election: Election, outcome: Outcome) -> PriceabilityResult | None:
+    """Why the outcome's price system cannot be replayed, or None if it can."""
     prices = outcome.price_system
     if election.vote_type not in (VoteType.APPROVAL, VoteType.CHOOSE_1):
         return PriceabilityResult(
@@ -57,10 +81,16 @@ def check_priceable(election: Election, outcome: Outcome) -> PriceabilityResult:
         )
     if len(set(paid_for)) != len(paid_for) or set(paid_for) - set(outcome.selected):
         return PriceabilityResult(None, "not shown: the payments name projects not funded")
+    return None
 
-    # Identical ballots pay identically, so each distinct ballot is one account.
-    accounts = Counter(frozenset(b.projects) for b in election.ballots)
-    money = dict.fromkeys(accounts, prices.per_voter)
+
+def _replay(
+    election: Election,
+    prices: PriceSystem,
+    accounts: Counter[frozenset[str]],
+    money: dict[frozenset[str], Fraction],
+) -> PriceabilityResult | None:
+    """Pay for each funded project, in funding order, out of `money`; None if all add up."""
     costs = election.costs()
     for pid, rho in prices.payments:
         total = Fraction(0)
@@ -75,6 +105,16 @@ def check_priceable(election: Election, outcome: Outcome) -> PriceabilityResult:
                 f"not shown: the payments for {pid} add up to {readable(total)}, "
                 f"not its cost of {readable(costs[pid])}",
             )
+    return None
+
+
+def _unfunded_within_reach(
+    election: Election,
+    outcome: Outcome,
+    accounts: Counter[frozenset[str]],
+    money: dict[frozenset[str], Fraction],
+) -> PriceabilityResult | None:
+    """An unfunded project whose supporters still hold more than its cost (C5), if any."""
     funded = set(outcome.selected)
     for project in election.projects:
         if project.id in funded:
@@ -86,9 +126,4 @@ def check_priceable(election: Election, outcome: Outcome) -> PriceabilityResult:
                 f"not shown: the supporters of {project.id} (not funded) held "
                 f"{readable(left)} between them, more than its cost of {readable(project.cost)}",
             )
-    return PriceabilityResult(
-        True,
-        f"verified on the Equal Shares payments, every voter starting with "
-        f"{readable(prices.per_voter)}: each funded project paid in full by its supporters, "
-        "and no unfunded project's supporters hold its cost",
-    )
+    return None
