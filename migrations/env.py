@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import pbengine.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from pbengine.settings import Settings
 from pbengine.store.database import make_engine
 
 target_metadata = SQLModel.metadata
@@ -16,7 +17,7 @@ def run() -> None:
     if connection is not None:
         _migrate(connection)
         return
-    with make_engine().begin() as own:
+    with make_engine(Settings.from_env().database_url).begin() as own:
         _migrate(own)
 
 

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from pbengine.cli import main
-from pbengine.demo_round import load_demo
+from pbengine.demo.rounds import load_demo
 from pbengine.store.database import make_engine, upgrade
 from tests.conftest import FIXTURES
 
@@ -180,8 +182,9 @@ def test_report_refuses_a_bad_fairness_document(
 def test_report_on_a_round(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PBENGINE_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    engine = make_engine()
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("PBENGINE_DATABASE_URL", url)
+    engine = make_engine(url)
     upgrade(engine)
     demo = load_demo(engine)
     code, out, _ = run_cli(capsys, "report", str(demo.published_round), "--json")
@@ -190,3 +193,97 @@ def test_report_on_a_round(
     code, _, err = run_cli(capsys, "report", "424242")
     assert code == 2
     assert "no round 424242" in err
+
+
+def test_the_command_line_starts_without_the_server_stack() -> None:
+    # `allocate` and `verify` must not pay for Litestar, SQLAlchemy and uvicorn at start.
+    code = (
+        "import sys, pbengine.cli; "
+        "print([m for m in ('litestar', 'sqlalchemy', 'sqlmodel', 'uvicorn', 'alembic') "
+        "if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_presets_and_migrations_ship_inside_the_package(tmp_path: Path) -> None:
+    presets = resources.files("pbengine.presets")
+    assert (presets / "warsaw-greedy.toml").is_file()
+    assert (resources.files("pbengine.store.migrations") / "env.py").is_file()
+    # From a folder with no rules/ beside it, the console script still finds every preset.
+    exe = Path(sys.executable).with_name("pbengine")
+    done = subprocess.run(
+        [str(exe), "rules"],
+        cwd=tmp_path,
+        env=_env_without_pbengine_settings(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    shipped = sorted(
+        e.name.removesuffix(".toml") for e in presets.iterdir() if e.name.endswith(".toml")
+    )
+    listed = done.stdout.split("for --fairness):\n", 1)[1]
+    assert [line.split()[0] for line in listed.splitlines()] == shipped
+
+
+def test_presets_from_the_folder_the_environment_names(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ours.toml").write_text(
+        'description = "Our own"\nrule = "greedy"\n[support]\nmin_votes = 100000\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PBENGINE_RULES", str(tmp_path))
+    code, out, _ = run_cli(capsys, "rules")
+    assert code == 0
+    assert out.split("for --fairness):\n", 1)[1].split() == ["ours", "Our", "own"]
+    code, out, _ = run_cli(capsys, "allocate", str(ASSEN), "--fairness", "ours", "--json")
+    assert code == 0
+    assert json.loads(out)["selected"] == []
+    code, _, err = run_cli(capsys, "allocate", str(ASSEN), "--fairness", "warsaw-greedy")
+    assert code == 2
+    assert "no such preset; presets: ours" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PBENGINE_MAX_BODY", "lots"),
+        ("PBENGINE_LOG_LEVEL", "chatty"),
+        ("PBENGINE_DEMO", "perhaps"),
+        ("PBENGINE_MIGRATIONS", "/nowhere/at/all"),
+    ],
+)
+def test_an_unusable_setting_exits_2_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, out, err = run_cli(capsys, "rules")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"pbengine: error: {variable}={value}: ")
+    assert err.count("\n") == 1
+
+
+def test_token_create_says_which_database_it_wrote(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PBENGINE_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "token", "create", "--role", "council", "--council", "Ours")
+    assert code == 0
+    # The default database is a file in the working directory: the command says which one.
+    database = tmp_path / "pbengine.sqlite3"
+    assert err == f"pbengine: database sqlite:///pbengine.sqlite3 ({database.resolve()})\n"
+    secret = out.strip()
+    assert secret
+    assert "\n" not in secret
+    assert database.is_file()
+
+
+def _env_without_pbengine_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PBENGINE_")}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from litestar import Litestar, Router
@@ -20,32 +19,36 @@ from pbengine.api.projects import ProjectController
 from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
 from pbengine.api.voting import VotingController
-from pbengine.store.database import make_engine, upgrade
+from pbengine.bootstrap import bootstrap
+from pbengine.settings import Settings
 
-# The largest of the 267 real pabulib files in ../shared/pabulib is Poland_Krakow_2024.pb,
-# 4,011,355 bytes (4.0 MB; then Łódź 2022, 3.8 MB, and Warsaw 2026, 3.2 MB). 64 MiB is headroom
-# for bigger cities, not a measured need; a larger body is refused with 413.
-DEFAULT_MAX_BODY = 64 * 1024 * 1024
-# Every other request (a ballot, a proposal, a configuration) fits in kilobytes: a proposal's
-# longest description is 10,000 characters. Refusing more at the door costs an attacker
-# their upload, not the server its memory.
+# Every request but an import (a ballot, a proposal, a configuration) fits in kilobytes: a
+# proposal's longest description is 10,000 characters. Refusing more at the door costs an
+# attacker their upload, not the server its memory.
 JSON_MAX_BODY = 64 * 1024
 
 
-def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> Litestar:
-    """Build the app on `engine` (default: PBENGINE_DATABASE_URL), upgrading its schema first."""
-    engine = engine or make_engine()
-    try:
-        upgrade(engine)
-    except Exception as exc:
-        raise RuntimeError(f"cannot bring the database schema up to date: {exc}") from exc
+def create_app(
+    engine: Engine | None = None,
+    *,
+    max_body: int | None = None,
+    settings: Settings | None = None,
+) -> Litestar:
+    """Build the app on `engine`, or on the settings' database (bootstrapped: schema upgraded).
+
+    An engine passed in is the caller's, its schema already upgraded (the tests). With no
+    arguments (`pbengine serve`, `uvicorn --factory pbengine.api:create_app`) the environment
+    decides.
+    """
+    settings = settings or Settings.from_env()
+    engine = engine or bootstrap(settings)
 
     def provide_session() -> Iterator[Session]:
         # Closing a session that was not committed rolls it back: a failed request stores nothing.
         with Session(engine) as session:
             yield session
 
-    limit = max_body or int(os.environ.get("PBENGINE_MAX_BODY", DEFAULT_MAX_BODY))
+    limit = max_body or settings.max_body
     imports = Router(path="/", route_handlers=[ImportController], request_max_body_size=limit)
     return Litestar(
         route_handlers=[
@@ -62,6 +65,9 @@ def create_app(engine: Engine | None = None, *, max_body: int | None = None) -> 
             "caller": Provide(principal_of, sync_to_thread=True),
         },
         exception_handlers=HANDLERS,
+        # Logging is the standard module's, set up by pbengine.bootstrap; Litestar's own
+        # configuration would replace the root logger's handlers with its queue.
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="pbengine",
             version=__version__,

@@ -15,10 +15,11 @@ whole numbers or decimal strings ("250000"), or shares of the budget ("25%").
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from fractions import Fraction
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -200,10 +201,11 @@ def parse_document(data: Mapping[str, Any], source: str) -> FairnessDocument:
         ) from None
 
 
-def load_file(path: str | Path) -> FairnessDocument:
-    path = Path(path)
+def load_file(path: str | Traversable) -> FairnessDocument:
+    """A document from a file; `path` may also be an entry inside the installed package."""
+    source = Path(path) if isinstance(path, str) else path
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise FairnessDocumentError(str(path), "(syntax)", str(exc)) from None
     except OSError as exc:
@@ -211,29 +213,43 @@ def load_file(path: str | Path) -> FairnessDocument:
     return parse_document(data, str(path))
 
 
-def presets_dir() -> Path:
-    """The presets: `rules/` beside the package in a checkout, or where PBENGINE_RULES says."""
-    configured = os.environ.get("PBENGINE_RULES")
-    candidates = [Path(configured)] if configured else []
-    candidates += [Path(__file__).resolve().parents[2] / "rules", Path.cwd() / "rules"]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    raise FairnessDocumentError("rules/", "(folder)", "no presets folder; set PBENGINE_RULES")
+class _Presets:
+    folder: Path | None = None
+    """Set once at start from the settings (pbengine.bootstrap); None: the packaged presets."""
+
+
+def use_presets(folder: Path | None) -> None:
+    """Read presets from `folder` in this process; None: the ones shipped in the package.
+
+    A round names its preset without saying where presets live, so the entry point's
+    settings choose that once, at start, for every caller.
+    """
+    _Presets.folder = folder
+
+
+def presets_dir() -> Traversable:
+    """The presets: the configured folder, or `rules/` as shipped in the package."""
+    if _Presets.folder is not None:
+        return _Presets.folder
+    return resources.files("pbengine.presets")
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in presets_dir().glob("*.toml"))
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in presets_dir().iterdir()
+        if entry.name.endswith(".toml") and entry.is_file()
+    )
 
 
 def load_preset(name: str) -> FairnessDocument:
-    path = presets_dir() / f"{name}.toml"
-    if not path.is_file():
+    entry = presets_dir() / f"{name}.toml"
+    if not entry.is_file():
         known = ", ".join(preset_names())
         raise FairnessDocumentError(
             f"rules/{name}.toml", "(preset)", f"no such preset; presets: {known}"
         )
-    return load_file(path)
+    return load_file(entry)
 
 
 def _share(text: str) -> Fraction:

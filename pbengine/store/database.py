@@ -1,8 +1,8 @@
 """Engines and schema upgrades.
 
-`PBENGINE_DATABASE_URL` selects the database: by default a SQLite file in
-the working directory (WAL mode, so readers do not block the writer);
-PostgreSQL with `postgresql+psycopg://user@host/db`.
+The URL comes from the settings (`PBENGINE_DATABASE_URL`): by default a
+SQLite file in the working directory (WAL mode, so readers do not block the
+writer); PostgreSQL with `postgresql+psycopg://user@host/db`.
 
 Changes to one round queue on both databases. A service that changes a round
 first loads its row "for change" (`SELECT ... FOR UPDATE`): PostgreSQL locks
@@ -16,7 +16,7 @@ take no lock on either database, so looking up the caller never blocks.
 
 from __future__ import annotations
 
-import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, make_url
 from sqlmodel import create_engine
-
-DEFAULT_URL = "sqlite:///pbengine.sqlite3"
 
 SQLITE_BUSY_SECONDS = 20.0
 """How long a SQLite change waits for the write lock before it is refused as busy.
@@ -37,12 +35,7 @@ POOL_TIMEOUT_SECONDS = 20
 """How long a request waits for a free database connection."""
 
 
-def database_url() -> str:
-    return os.environ.get("PBENGINE_DATABASE_URL", DEFAULT_URL)
-
-
-def make_engine(url: str | None = None) -> Engine:
-    url = url or database_url()
+def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         pool: dict[str, Any] = {}
         if make_url(url).database not in (None, "", ":memory:"):
@@ -108,23 +101,31 @@ def _sqlite_lock_for_change(
             connection.execute("BEGIN IMMEDIATE")
 
 
-def migrations_dir() -> Path:
-    """The Alembic scripts: beside the package in a checkout, or where PBENGINE_MIGRATIONS says."""
-    configured = os.environ.get("PBENGINE_MIGRATIONS")
-    candidates = [Path(configured)] if configured else []
-    candidates += [Path(__file__).resolve().parents[2] / "migrations", Path.cwd() / "migrations"]
-    for candidate in candidates:
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise RuntimeError(
-        "cannot find the migrations folder; set PBENGINE_MIGRATIONS to the folder holding env.py"
-    )
+def describe(url: str) -> str:
+    """The database as a person needs to see it: no password, and where a SQLite file really is."""
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return f"{shown} ({Path(parsed.database).resolve()})"
+    return shown
 
 
-def upgrade(engine: Engine) -> None:
+def packaged_migrations() -> Path:
+    """The Alembic scripts shipped inside the package (the top-level migrations/ folder)."""
+    folder = resources.files("pbengine.store.migrations")
+    # Alembic reads its scripts from a real folder; pip always installs one.
+    if not isinstance(folder, Path) or not (folder / "env.py").is_file():
+        raise RuntimeError(
+            "the installed package holds no migrations; set PBENGINE_MIGRATIONS to the folder "
+            "holding env.py"
+        )
+    return folder
+
+
+def upgrade(engine: Engine, migrations: Path | None = None) -> None:
     """Bring the schema to the latest revision (a no-op when it is already there)."""
     config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("script_location", str(migrations or packaged_migrations()))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -7,15 +7,15 @@ from importlib import resources
 from sqlalchemy import Engine
 
 from pbengine.core.rules import allocate
-from pbengine.demo_round import DEMO_COUNCIL as COUNCIL
-from pbengine.demo_round import load_demo
+from pbengine.demo.rounds import DEMO_COUNCIL as COUNCIL
+from pbengine.demo.rounds import load_demo
 from pbengine.formats.pabulib import read_text
 from tests.integration.http import as_voter, ok, running_app
 
 
 def test_demo_rounds(engine: Engine) -> None:
     demo = load_demo(engine)
-    election = read_text((resources.files("pbengine") / "demo" / "demo.pb").read_text("utf-8"))
+    election = read_text((resources.files("pbengine.demo") / "demo.pb").read_text("utf-8"))
     with running_app(engine) as client:
         results = ok(client.get(f"/api/v1/rounds/{demo.published_round}/results"))
         names = {p["id"]: p["name"] for p in results["projects"]}

@@ -59,9 +59,7 @@ def load_demo(engine: Engine) -> Demo:
 
     Voter codes are stored only as digests, so earlier codes cannot be shown again.
     """
-    election = read_text(
-        (resources.files("pbengine") / "demo" / "demo.pb").read_text(encoding="utf-8")
-    )
+    election = read_text((resources.files("pbengine.demo") / "demo.pb").read_text(encoding="utf-8"))
     with Session(engine) as session:
         found = {
             r.title: r

@@ -1,4 +1,4 @@
-"""Command line for auditors: `pbengine export`, `pbengine replay`, `pbengine verify-extends`.
+"""Commands for auditors: `export`, `replay`, `verify-extends`.
 
 Replay and verify-extends read only the record files: they need no database
 and no access to the server that produced them.
@@ -12,8 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pbengine.cli.common import Commands, UsageError, read_as_auditor
+from pbengine.settings import Settings
 
-def add_commands(commands: Any) -> None:
+
+def add_commands(commands: Commands) -> None:
     export = commands.add_parser(
         "export", help="write a round's record (event log, rules, result) to a file"
     )
@@ -35,12 +38,13 @@ def add_commands(commands: Any) -> None:
     extends.set_defaults(handler=_verify_extends)
 
 
-def _export(args: argparse.Namespace) -> int:
-    from pbengine.cli import read_as_auditor
+def _export(args: argparse.Namespace, settings: Settings) -> int:
     from pbengine.service.audit import AuditService
 
     record = read_as_auditor(
-        args.round, lambda session, auditor: AuditService(session).record(auditor, args.round)
+        settings,
+        args.round,
+        lambda session, auditor: AuditService(session).record(auditor, args.round),
     )
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
@@ -54,9 +58,10 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _replay(args: argparse.Namespace) -> int:
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
     from pbengine.service.replay import replay
 
+    del settings
     record = _read(args.record)
     events = len(record.get("events") or [])
     print(f"replaying {events:,} events from {args.record} ...", file=sys.stderr, flush=True)
@@ -71,9 +76,10 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify_extends(args: argparse.Namespace) -> int:
+def _verify_extends(args: argparse.Namespace, settings: Settings) -> int:
     from pbengine.service.replay import verify_extends
 
+    del settings
     old, new = _read(args.old), _read(args.new)
     problem = verify_extends(old, new)
     if problem is not None:
@@ -85,8 +91,6 @@ def _verify_extends(args: argparse.Namespace) -> int:
 
 
 def _read(path: str) -> dict[str, Any]:
-    from pbengine.cli import UsageError
-
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:

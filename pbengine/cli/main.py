@@ -1,0 +1,62 @@
+"""Command line: allocate, verify, report, rules; serve, token; export, replay, verify-extends.
+
+Exit codes: 0 success, 1 a verification found a difference, 2 bad input
+(unknown rule, unreadable file, unusable setting) with a one-line error on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pbengine import __version__
+from pbengine.bootstrap import StartupError, configure
+from pbengine.cli import audit, elections, report, rounds
+from pbengine.cli.common import UsageError
+from pbengine.core.fairness.resolve import FairnessError
+from pbengine.core.rules import UnknownRuleError
+from pbengine.core.rules.solvers.cpsat import SolverError
+from pbengine.formats.pabulib import PabulibError
+from pbengine.settings import Settings
+
+# Refusals that are the user's to fix: one line, exit 2. FairnessDocumentError and
+# SettingsError are ValueErrors.
+BAD_INPUT = (
+    UsageError,
+    StartupError,
+    PabulibError,
+    UnknownRuleError,
+    FairnessError,
+    SolverError,
+    ValueError,
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        configure(settings)
+        code: int = args.handler(args, settings)
+    except BAD_INPUT as exc:
+        print(f"pbengine: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (`pbengine ... | head`): not an error of ours.
+        sys.stderr.close()
+        return 0
+    return code
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pbengine", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"pbengine {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for group in (elections, report, rounds, audit):
+        group.add_commands(commands)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

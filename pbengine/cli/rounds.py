@@ -1,0 +1,97 @@
+"""Commands on the rounds database: `serve` (the HTTP API) and `token create`.
+
+Both write to the database the settings name, and say which: the default is a
+SQLite file in the working directory, so another folder means another database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pbengine import __version__
+from pbengine.bootstrap import bootstrap
+from pbengine.cli.common import Commands
+from pbengine.settings import Settings
+
+# `serve` hands uvicorn the app factory by name, as `uvicorn --factory` would: the command
+# line starts a server for the API without depending on it (see [tool.importlinter]).
+APP_FACTORY = "pbengine.api:create_app"
+
+
+def add_commands(commands: Commands) -> None:
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(required=True, metavar="ACTION")
+    create = token_commands.add_parser(
+        "create", help="create a token and print it (shown only once)"
+    )
+    create.add_argument("--role", required=True, choices=("council", "auditor"))
+    create.add_argument("--council", required=True, help="the council the token belongs to")
+    create.add_argument(
+        "--name", default="", help="who holds it; recorded with the paper ballots they enter"
+    )
+    create.set_defaults(handler=_create_token)
+
+    serve = commands.add_parser(
+        "serve", help="run the HTTP API (PBENGINE_DATABASE_URL, default SQLite)"
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo rounds, one published and one open for voting (or PBENGINE_DEMO=1)",
+    )
+    serve.set_defaults(handler=_serve)
+
+
+def _create_token(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from pbengine.store.database import describe
+    from pbengine.store.tokens import create_token
+
+    engine = bootstrap(settings)
+    # On stderr: stdout carries only the secret, for scripts that capture it.
+    print(f"pbengine: database {describe(settings.database_url)}", file=sys.stderr)
+    with Session(engine) as session:
+        secret = create_token(session, role=args.role, council=args.council, label=args.name)
+        session.commit()
+    engine.dispose()
+    print(secret)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from pbengine.demo.rounds import load_demo
+    from pbengine.store.database import describe
+
+    engine = bootstrap(settings)
+    base = f"http://{args.host}:{args.port}"
+    print(f"pbengine {__version__} on database {describe(settings.database_url)}")
+    print(f"API docs at {base}/schema/swagger")
+    if args.demo or settings.demo:
+        demo = load_demo(engine)
+        rounds = f"{base}/api/v1/rounds"
+        print(f"demo round {demo.published_round}: {rounds}/{demo.published_round}/results")
+        print(
+            f"demo round {demo.voting_round} is open for voting at "
+            f"{rounds}/{demo.voting_round}/ballots with 'Authorization: Bearer <code>'; codes:"
+        )
+        for code in demo.voter_codes:
+            print(f"  {code}")
+    engine.dispose()
+    sys.stdout.flush()
+    # The factory reads the same environment these settings came from. log_config=None:
+    # uvicorn's loggers (a line per request) propagate to the root logger bootstrap set up.
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+    )
+    return 0

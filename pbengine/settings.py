@@ -1,0 +1,95 @@
+"""Settings: the one place that reads the environment.
+
+Every entry point (the CLI, the app factory, the Alembic command line) builds a
+`Settings` with `Settings.from_env()` and hands it on; nothing else in the
+package reads `os.environ`, so what a process runs with is what this module
+says, and a mistyped value fails at start with the variable's name.
+
+| variable | default | |
+| --- | --- | --- |
+| PBENGINE_DATABASE_URL | sqlite:///pbengine.sqlite3 | relative to the working directory |
+| PBENGINE_RULES | the presets shipped in the package | a folder of fairness presets (*.toml) |
+| PBENGINE_MIGRATIONS | the migrations shipped in the package | a folder holding Alembic's env.py |
+| PBENGINE_MAX_BODY | 67108864 (64 MiB) | the largest .pb import, in bytes |
+| PBENGINE_LOG_LEVEL | INFO | DEBUG, INFO, WARNING, ERROR |
+| PBENGINE_DEMO | off | 1: `pbengine serve` loads the demo rounds |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///pbengine.sqlite3"
+# Real pabulib files reach 35 MB (Krakow 2024); anything much larger is refused with 413.
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+class SettingsError(ValueError):
+    """An environment variable pbengine cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    presets_dir: Path | None = None
+    """None: the presets shipped inside the package."""
+    migrations_dir: Path | None = None
+    """None: the migrations shipped inside the package."""
+    max_body: int = DEFAULT_MAX_BODY
+    log_level: str = "INFO"
+    demo: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("PBENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            presets_dir=_folder(env, "PBENGINE_RULES"),
+            migrations_dir=_folder(env, "PBENGINE_MIGRATIONS"),
+            max_body=_positive(env, "PBENGINE_MAX_BODY", DEFAULT_MAX_BODY),
+            log_level=_log_level(env),
+            demo=_flag(env, "PBENGINE_DEMO"),
+        )
+
+
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    if not value:
+        return None
+    folder = Path(value)
+    if not folder.is_dir():
+        raise SettingsError(f"{name}={value}: no such folder")
+    return folder
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise SettingsError(f"{name}={value}: expected a positive whole number of bytes")
+    return number
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = env.get("PBENGINE_LOG_LEVEL") or "INFO"
+    if value.upper() not in LOG_LEVELS:
+        raise SettingsError(f"PBENGINE_LOG_LEVEL={value}: expected one of {', '.join(LOG_LEVELS)}")
+    return value.upper()
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise SettingsError(f"{name}={value}: expected 1 or 0")
+    return value in _TRUE
