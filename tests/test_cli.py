@@ -3,10 +3,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -285,5 +292,110 @@ def test_token_create_says_which_database_it_wrote(
     assert database.is_file()
 
 
+def test_serve_answers_over_http_and_logs_what_happens(tmp_path: Path) -> None:
+    with _server(tmp_path) as (base, demo, log):
+        assert _http("GET", f"{base}/health") == (200, {"status": "ok"})
+        voting = f"{base}/api/v1/rounds/{demo['voting']}"
+        project = _http("GET", f"{voting}/projects")[1][0]["id"]
+        ballot = {"projects": [project]}
+        assert _http("POST", f"{voting}/ballots", ballot, "not-a-code")[0] == 401
+        assert _http("POST", f"{voting}/ballots", ballot, demo["codes"][0])[0] == 201
+        council = _token(tmp_path, "Riverside (demo)")
+        assert _http("POST", f"{voting}/phase", {"phase": "closed"}, council)[0] == 200
+        status, result = _http("POST", f"{voting}/allocation", {}, council)
+        assert status == 200
+    lines = log.read_text(encoding="utf-8").splitlines()
+    # A line per request (uvicorn's), and ours for what a council or an operator must know.
+    assert any('"GET /health HTTP/1.1" 200' in line for line in lines)
+    expected = [
+        f"WARNING pbengine.api: POST /api/v1/rounds/{demo['voting']}/ballots refused: 401 ",
+        f"INFO pbengine.api: round {demo['voting']} is now in phase closed",
+        f"INFO pbengine.api: round {demo['voting']} allocated by {result['rule']}; "
+        f"projects funded: {len(result['selected'])}",
+    ]
+    for start in expected:
+        assert any(start in line for line in lines), (start, lines)
+
+
 def _env_without_pbengine_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PBENGINE_")}
+
+
+@contextmanager
+def _server(folder: Path) -> Iterator[tuple[str, dict[str, Any], Path]]:
+    """`pbengine serve` with the demo, as a user starts it, on a free port; stopped after."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = folder / "server.log"
+    env = {**_env_without_pbengine_settings(), "PBENGINE_DEMO": "1"}
+    env["PBENGINE_DATABASE_URL"] = f"sqlite:///{folder / 'served.sqlite3'}"
+    exe = Path(sys.executable).with_name("pbengine")
+    with (
+        log.open("w", encoding="utf-8") as errors,
+        subprocess.Popen(
+            [str(exe), "serve", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        ) as server,
+    ):
+        try:
+            assert server.stdout is not None
+            demo = _demo_banner(server.stdout)
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(f"{base}/health", server)
+            yield base, demo, log
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _demo_banner(out: IO[str]) -> dict[str, Any]:
+    """The rounds and voter codes `serve` prints before it starts listening."""
+    banner = [out.readline() for _ in range(9)]
+    assert banner[0].startswith("pbengine 0.1.0 on database sqlite:///"), banner
+    voting = banner[3].split()[2]
+    return {"voting": int(voting), "codes": [line.strip() for line in banner[4:9]]}
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "pbengine serve exited"
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within 60 s")
+
+
+def _http(method: str, url: str, body: Any = None, bearer: str = "") -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if bearer:
+        request.add_header("Authorization", f"Bearer {bearer}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def _token(folder: Path, council: str) -> str:
+    exe = Path(sys.executable).with_name("pbengine")
+    env = {**_env_without_pbengine_settings()}
+    env["PBENGINE_DATABASE_URL"] = f"sqlite:///{folder / 'served.sqlite3'}"
+    done = subprocess.run(
+        [str(exe), "token", "create", "--role", "council", "--council", council],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from litestar import Litestar, Router
-from litestar.di import Provide
+from litestar import Litestar, Request, Response, Router, get
+from litestar.di import NamedDependency, Provide
+from litestar.enums import ScopeType
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from sqlalchemy import Engine
+from litestar.types import ExceptionHandlersMap, Message, Scope
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from pbengine import __version__
 from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
-from pbengine.api.errors import HANDLERS
+from pbengine.api.errors import HANDLERS, error_body
 from pbengine.api.projects import ProjectController
 from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
@@ -26,6 +32,8 @@ from pbengine.settings import Settings
 # proposal's longest description is 10,000 characters. Refusing more at the door costs an
 # attacker their upload, not the server its memory.
 JSON_MAX_BODY = 64 * 1024
+
+logger = logging.getLogger("pbengine.api")
 
 
 def create_app(
@@ -59,12 +67,14 @@ def create_app(
             VotingController,
             list_rules,
             list_presets,
+            health,
         ],
         dependencies={
             "session": Provide(provide_session),
             "caller": Provide(principal_of, sync_to_thread=True),
         },
-        exception_handlers=HANDLERS,
+        exception_handlers=_logged_handlers(HANDLERS),
+        before_send=[_log_round_changes],
         # Logging is the standard module's, set up by pbengine.bootstrap; Litestar's own
         # configuration would replace the root logger's handlers with its queue.
         logging_config=None,
@@ -77,3 +87,81 @@ def create_app(
         ),
         request_max_body_size=min(limit, JSON_MAX_BODY),
     )
+
+
+@get("/health", tags=["health"], summary="200 while the database answers", sync_to_thread=True)
+def health(session: NamedDependency[Session]) -> dict[str, str]:
+    # A database that does not answer raises here, and the error handlers make that a 503.
+    session.connection().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+
+
+def _logged_handlers(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
+    logged: ExceptionHandlersMap = {key: _logged(handler) for key, handler in handlers.items()}
+    logged[Exception] = _unexpected
+    return logged
+
+
+def _logged(handler: Handler) -> Handler:
+    def log_refusal(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+        response = handler(request, exc)
+        status = response.status_code or 0
+        problem = response.content.get("problem") if isinstance(response.content, dict) else ""
+        # A refusal is routine (INFO) unless it says something about the deployment: a
+        # database that does not answer, or a caller trying what they may not.
+        if status >= 500:
+            logger.warning(
+                "%s %s: %d %s (%s)", request.method, request.url.path, status, problem, exc
+            )
+        elif status in (401, 403):
+            logger.warning(
+                "%s %s refused: %d %s", request.method, request.url.path, status, problem
+            )
+        else:
+            logger.info("%s %s refused: %d %s", request.method, request.url.path, status, problem)
+        return response
+
+    return log_refusal
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A failure no handler expects: logged with its traceback, answered in the usual shape."""
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    problem = "an internal error; it has been logged"
+    return Response(error_body(500, problem, None), status_code=500)
+
+
+_ROUND_CHANGE = re.compile(r"/api/v1/rounds/(\d+)/(phase|allocation)")
+
+
+def _log_round_changes(message: Message, scope: Scope) -> None:
+    """Log phase changes and allocations from the answers the council received.
+
+    The answer is the public contract (the round's `phase`; the result's `rule` and
+    `selected`), so this reads nothing the services may rearrange.
+    """
+    if message["type"] != "http.response.body" or scope["type"] != ScopeType.HTTP:
+        return
+    found = _ROUND_CHANGE.fullmatch(scope["path"])
+    if found is None or scope.get("method") != "POST":
+        return
+    try:
+        answer = json.loads(message.get("body") or b"null")
+    except ValueError:
+        return
+    if not isinstance(answer, dict) or "problem" in answer:
+        return  # a refusal, logged by its handler
+    round_id, action = found.groups()
+    if action == "phase":
+        logger.info("round %s is now in phase %s", round_id, answer.get("phase"))
+    else:
+        selected = answer.get("selected") or []
+        logger.info(
+            "round %s allocated by %s; projects funded: %d",
+            round_id,
+            answer.get("rule"),
+            len(selected),
+        )
