@@ -1,0 +1,267 @@
+"""Read the pabulib `.pb` format (pabulib.org/format) into an `Election`.
+
+The reader tolerates what real files contain: a byte-order mark, CRLF line
+ends, quoted cells holding `;`, decimal costs (with a point or a comma),
+`key; value` with a space, empty ballots, extra columns and projects nobody
+voted for. Anything it cannot make sense of raises `PabulibError` naming the
+line and the problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
+from pbengine.core.money import parse_amount
+from pbengine.formats.pabulib_layout import (
+    AMOUNT_LIMITS,
+    INT_LIMITS,
+    MISSING,
+    SECTIONS,
+    TYPED_KEYS,
+)
+
+
+class PabulibError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+def read_file(path: str | Path) -> Election:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise PabulibError(0, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PabulibError(raw.count(b"\n", 0, exc.start) + 1, "not valid UTF-8") from None
+    return read_text(text)
+
+
+def read_text(text: str) -> Election:
+    sections = _split_sections(text.removeprefix("\ufeff"))
+    meta_rows, projects_rows, votes_rows = (sections.get(name) for name in SECTIONS)
+    if meta_rows is None or projects_rows is None:
+        raise PabulibError(1, "a file needs a META and a PROJECTS section")
+    meta, meta_lines = _read_meta(meta_rows)
+    vote_type = _vote_type(meta, meta_lines)
+    projects = _read_projects(projects_rows)
+    known = {p.id for p in projects}
+    ballots = _read_votes(votes_rows or [], known, vote_type)
+    return Election(
+        budget=_meta_amount(meta, meta_lines, "budget", required=True) or Fraction(0),
+        vote_type=vote_type,
+        projects=tuple(projects),
+        ballots=tuple(ballots),
+        rule=meta.get("rule", "").strip(),
+        limits=_limits(meta, meta_lines),
+        score_threshold=_meta_amount(meta, meta_lines, "min_project_score_threshold"),
+        meta={k: v for k, v in meta.items() if k not in TYPED_KEYS},
+        exclusive_sets=exclusive_sets_from_comment(meta.get("comment", ""), known),
+    )
+
+
+# Warsaw's files state conflicting projects in prose, e.g. "projects 201 and 1932
+# both targeted the Serek Bielański area ... could not be implemented simultaneously".
+_EXCLUSIVE = re.compile(
+    r"projects\s+([\w/.-]+)\s+and\s+([\w/.-]+)[^#]*?could not be implemented simultaneously",
+    re.IGNORECASE,
+)
+
+
+def exclusive_sets_from_comment(comment: str, known: set[str]) -> tuple[frozenset[str], ...]:
+    """Mutually exclusive projects named in a META comment (only ids that exist)."""
+    found = []
+    for match in _EXCLUSIVE.finditer(comment):
+        pair = frozenset(match.groups())
+        if pair <= known and len(pair) == 2:
+            found.append(pair)
+    return tuple(found)
+
+
+Row = tuple[int, list[str]]
+
+
+def _split_sections(text: str) -> dict[str, list[Row]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
+    sections: dict[str, list[Row]] = {}
+    current: list[Row] | None = None
+    start = 1
+    try:
+        for row in reader:
+            line = start
+            start = reader.line_num + 1
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            title = row[0].strip().upper()
+            if len(row) == 1 and title in SECTIONS:
+                if title in sections:
+                    raise PabulibError(line, f"section {title} appears twice")
+                current = sections[title] = []
+                continue
+            if current is None:
+                raise PabulibError(line, "expected a section title (META, PROJECTS or VOTES)")
+            current.append((line, row))
+    except csv.Error as exc:
+        raise PabulibError(reader.line_num, f"unreadable CSV: {exc}") from None
+    order = [name for name in SECTIONS if name in sections]
+    if list(sections) != order:
+        raise PabulibError(
+            1, f"sections must come in the order META, PROJECTS, VOTES, not {list(sections)}"
+        )
+    return sections
+
+
+def _header(rows: list[Row], section: str, first: str) -> tuple[list[str], list[Row]]:
+    if not rows:
+        raise PabulibError(0, f"section {section} has no header row")
+    line, header = rows[0]
+    columns = [cell.strip() for cell in header]
+    if not columns or columns[0] != first:
+        raise PabulibError(line, f"the {section} header must start with '{first}'")
+    duplicates = {c for c in columns if columns.count(c) > 1}
+    if duplicates:
+        raise PabulibError(line, f"duplicate column {sorted(duplicates)[0]!r} in {section}")
+    return columns, rows[1:]
+
+
+def _read_meta(rows: list[Row]) -> tuple[dict[str, str], dict[str, int]]:
+    meta: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    body = rows[1:] if rows and rows[0][1][0].strip() == "key" else rows
+    for line, row in body:
+        key = row[0].strip()
+        if len(row) < 2:
+            raise PabulibError(line, f"META entry {key!r} has no value")
+        # An unquoted value that itself contains ';' arrives split: join it back.
+        meta[key] = ";".join(row[1:]).strip()
+        lines[key] = line
+    return meta, lines
+
+
+def _vote_type(meta: dict[str, str], lines: dict[str, int]) -> VoteType:
+    raw = meta.get("vote_type", "approval").strip().lower()
+    try:
+        return VoteType(raw)
+    except ValueError:
+        allowed = ", ".join(v.value for v in VoteType)
+        raise PabulibError(
+            lines.get("vote_type", 0), f"vote_type {raw!r} is not one of {allowed}"
+        ) from None
+
+
+def _meta_amount(
+    meta: dict[str, str], lines: dict[str, int], key: str, *, required: bool = False
+) -> Fraction | None:
+    raw = meta.get(key, "").strip()
+    if not raw or raw.lower() == MISSING:
+        if required:
+            raise PabulibError(lines.get(key, 0), f"META has no {key}")
+        return None
+    try:
+        return parse_amount(raw)
+    except ValueError:
+        raise PabulibError(lines[key], f"META {key} {raw!r} is not a number") from None
+
+
+def _limits(meta: dict[str, str], lines: dict[str, int]) -> BallotLimits:
+    values: dict[str, int | Fraction | None] = {}
+    for key in INT_LIMITS:
+        amount = _meta_amount(meta, lines, key)
+        if amount is not None and amount.denominator != 1:
+            raise PabulibError(lines[key], f"META {key} must be a whole number")
+        values[key] = None if amount is None else int(amount)
+    for key in AMOUNT_LIMITS:
+        values[key] = _meta_amount(meta, lines, key)
+    return BallotLimits(**values)  # type: ignore[arg-type]
+
+
+def _cells(line: int, row: list[str], columns: list[str], section: str) -> dict[str, str]:
+    if len(row) > len(columns) and any(cell.strip() for cell in row[len(columns) :]):
+        raise PabulibError(
+            line, f"{section} row has {len(row)} cells but the header has {len(columns)}"
+        )
+    padded = row + [""] * (len(columns) - len(row))
+    return {column: padded[i].strip() for i, column in enumerate(columns)}
+
+
+def _read_projects(rows: list[Row]) -> list[Project]:
+    columns, body = _header(rows, "PROJECTS", "project_id")
+    if "cost" not in columns:
+        raise PabulibError(rows[0][0], "the PROJECTS header has no 'cost' column")
+    projects: list[Project] = []
+    seen: set[str] = set()
+    for line, row in body:
+        cells = _cells(line, row, columns, "PROJECTS")
+        project_id = cells.pop("project_id")
+        if not project_id:
+            raise PabulibError(line, "project without a project_id")
+        if project_id in seen:
+            raise PabulibError(line, f"project {project_id!r} is listed twice")
+        seen.add(project_id)
+        raw_cost = cells.pop("cost")
+        try:
+            cost = parse_amount(raw_cost)
+        except ValueError:
+            raise PabulibError(
+                line, f"project {project_id!r} has cost {raw_cost!r}, not a number"
+            ) from None
+        if cost < 0:
+            raise PabulibError(line, f"project {project_id!r} has a negative cost")
+        projects.append(Project(project_id, cost, cells))
+    return projects
+
+
+def _read_votes(rows: list[Row], known: set[str], vote_type: VoteType) -> list[Ballot]:
+    if not rows:
+        return []
+    columns, body = _header(rows, "VOTES", "voter_id")
+    if "vote" not in columns:
+        raise PabulibError(rows[0][0], "the VOTES header has no 'vote' column")
+    if vote_type.has_points and "points" not in columns:
+        raise PabulibError(rows[0][0], f"{vote_type} votes need a 'points' column")
+    ballots: list[Ballot] = []
+    for line, row in body:
+        cells = _cells(line, row, columns, "VOTES")
+        voter_id = cells.pop("voter_id")
+        chosen = tuple(_split(cells.pop("vote")))
+        unknown = [pid for pid in chosen if pid not in known]
+        if unknown:
+            raise PabulibError(line, f"voter {voter_id!r} votes for unknown project {unknown[0]!r}")
+        points = _points(line, voter_id, cells.pop("points", None), chosen, vote_type)
+        ballots.append(Ballot(voter_id, chosen, points, cells))
+    return ballots
+
+
+def _points(
+    line: int, voter_id: str, raw: str | None, chosen: tuple[str, ...], vote_type: VoteType
+) -> tuple[Fraction, ...] | None:
+    if raw is None or not vote_type.has_points:
+        return None
+    try:
+        points = tuple(parse_amount(p) for p in _split(raw))
+    except ValueError:
+        raise PabulibError(
+            line, f"voter {voter_id!r} has points {raw!r} that are not numbers"
+        ) from None
+    if len(points) != len(chosen):
+        raise PabulibError(
+            line, f"voter {voter_id!r} has {len(chosen)} projects but {len(points)} points"
+        )
+    return points
+
+
+def _split(raw: str) -> Iterator[str]:
+    if raw.lower() == MISSING:
+        return
+    for part in raw.split(","):
+        if stripped := part.strip():
+            yield stripped
