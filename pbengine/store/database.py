@@ -106,7 +106,9 @@ def describe(url: str) -> str:
     parsed = make_url(url)
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return f"{shown} ({Path(parsed.database).resolve()})"
+        where = Path(parsed.database).resolve()
+        if str(where) != parsed.database:
+            return f"{shown} ({where})"
     return shown
 
 
