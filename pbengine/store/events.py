@@ -42,7 +42,10 @@ class EventLog:
     def append_many(
         self, row: RoundRow, entries: Iterable[tuple[str, Mapping[str, Any]]]
     ) -> list[Event]:
-        assert row.id is not None, "flush the round before logging its events"
+        # A round made in this transaction gets its id here, and the head read next sees
+        # every event the transaction has written.
+        self.session.flush()
+        assert row.id is not None
         height, parent = self._head(row.id)
         at = utc_now().isoformat()
         events, texts = [], []
@@ -73,7 +76,6 @@ class EventLog:
 
     def _head(self, round_id: int) -> tuple[int, str]:
         """The next height and its parent, from the log itself (indexed by round and height)."""
-        self.session.flush()
         last = self.session.connection().execute(_HEAD, {"round_id": round_id}).first()
         return (0, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
 

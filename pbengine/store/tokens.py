@@ -25,21 +25,39 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+class TokenRepository:
+    """Staff and auditors' tokens, found by the digest of the secret they send."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(self, *, role: str, council: str, label: str = "") -> str:
+        """Store a new token and return it: the only time it is ever seen."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        if not council.strip():
+            raise ValueError("council must not be empty")
+        secret = f"{TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
+        self.session.add(
+            TokenRow(
+                token_hash=digest(secret), role=role, council=council.strip(), label=label.strip()
+            )
+        )
+        return secret
+
+    def find(self, secret: str) -> TokenRow | None:
+        return self.session.exec(
+            select(TokenRow).where(TokenRow.token_hash == digest(secret))
+        ).first()
+
+
 def create_token(session: Session, *, role: str, council: str, label: str = "") -> str:
-    """Store a new token and return it: the only time it is ever seen."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if not council.strip():
-        raise ValueError("council must not be empty")
-    secret = f"{TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
-    session.add(
-        TokenRow(token_hash=digest(secret), role=role, council=council.strip(), label=label.strip())
-    )
-    return secret
+    """A new token in the caller's transaction (the caller commits); see TokenRepository."""
+    return TokenRepository(session).create(role=role, council=council, label=label)
 
 
 def find_token(session: Session, secret: str) -> TokenRow | None:
-    return session.exec(select(TokenRow).where(TokenRow.token_hash == digest(secret))).first()
+    return TokenRepository(session).find(secret)
 
 
 def is_token(secret: str) -> bool:
