@@ -13,16 +13,15 @@ from pydantic import BaseModel, Field
 from pbengine.api.deps import Caller, DbSession
 from pbengine.core.phases import Phase
 from pbengine.service.config import (
-    FROZEN_ONCE_VOTING,
     BallotSettings,
     District,
     Fairness,
     OutcomePriority,
     RoundConfig,
     RoundPatch,
-    voting_has_opened,
 )
 from pbengine.service.errors import InvalidError
+from pbengine.service.frozen import FROZEN_ONCE_VOTING, voting_has_opened
 from pbengine.service.proposals import ProposalService
 from pbengine.service.rounds import RoundService, RoundView, WhatIf
 

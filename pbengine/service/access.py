@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from pbengine.core.phases import Phase
-from pbengine.service.config import RoundConfig, config_of_import
+from pbengine.service.config import RoundConfig
 from pbengine.service.errors import (
     ForbiddenError,
     InvalidError,
@@ -14,6 +14,7 @@ from pbengine.service.errors import (
     Principal,
     UnauthorizedError,
 )
+from pbengine.service.imported_config import config_of_import
 from pbengine.store.repository import RoundNotFoundError, RoundRepository
 from pbengine.store.tables import RoundRow
 

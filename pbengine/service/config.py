@@ -1,19 +1,18 @@
 """A round's configuration as councils write it, validated before it is stored.
 
-Money and points are exact decimal strings ("120000", "1500.50"); whole
-numbers are accepted too, floats are not, because 0.1 + 0.2 is not 0.3.
+The models here are the whole of what a council may set; what freezes once
+voting opens is in service/frozen.py, and the configuration an imported
+file implies in service/imported_config.py.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -22,8 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from pbengine.core.canonical import digest
-from pbengine.core.election import AMOUNT_LIMITS, BallotLimits, Election, VoteType
+from pbengine.core.election import BallotLimits, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
 from pbengine.core.rules import RULES
@@ -33,44 +31,21 @@ from pbengine.formats.fairness_document import (
     load_preset,
     parse_document,
 )
+from pbengine.service.config_fields import VOTE_TYPES, Amount, BallotType, Key, Name
 from pbengine.service.errors import InvalidError
 
-
-def _exact(value: Any) -> str:
-    if isinstance(value, bool | float):
-        raise ValueError('give amounts as a string or a whole number, e.g. "1500.50"')
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return plain(parse_amount(value))
-    raise ValueError("expected an amount: a string or a whole number")
-
-
-def _not_negative(value: str) -> str:
-    if parse_amount(value) < 0:
-        raise ValueError("must not be negative")
-    return value
-
-
-Amount = Annotated[
-    str,
-    BeforeValidator(_exact),
-    AfterValidator(_not_negative),
-    Field(description='an exact amount: a decimal string such as "1500.50", or a whole number'),
+__all__ = [
+    "Amount",
+    "BallotSettings",
+    "District",
+    "Fairness",
+    "Key",
+    "Name",
+    "OutcomePriority",
+    "RoundConfig",
+    "RoundPatch",
+    "validated_config",
 ]
-Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="lower-case-slug")]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^,;\n]+$")]
-
-BallotType = Literal["approval", "knapsack", "cumulative", "scoring", "ordinal", "choose-1"]
-
-_VOTE_TYPES: dict[str, VoteType] = {
-    "approval": VoteType.APPROVAL,
-    "knapsack": VoteType.APPROVAL,
-    "cumulative": VoteType.CUMULATIVE,
-    "scoring": VoteType.SCORING,
-    "ordinal": VoteType.ORDINAL,
-    "choose-1": VoteType.CHOOSE_1,
-}
 
 
 class _Strict(BaseModel):
@@ -122,7 +97,7 @@ class BallotSettings(_Strict):
             a, b = getattr(self, low), getattr(self, high)
             if a is not None and b is not None and Fraction(a) > Fraction(b):
                 raise ValueError(f"{low} ({a}) is above {high} ({b})")
-        has_points = _VOTE_TYPES[self.type].has_points
+        has_points = VOTE_TYPES[self.type].has_points
         for name in ("min_points", "max_points", "min_sum_points", "max_sum_points"):
             if getattr(self, name) is not None and not has_points:
                 raise ValueError(f"{name} applies only to cumulative and scoring ballots")
@@ -252,7 +227,7 @@ class RoundConfig(_Strict):
 
     @property
     def vote_type(self) -> VoteType:
-        return _VOTE_TYPES[self.ballot.type]
+        return VOTE_TYPES[self.ballot.type]
 
     def limits(self) -> BallotLimits:
         b = self.ballot
@@ -292,85 +267,6 @@ class RoundPatch(_Strict):
     revote: bool | None = None
     fairness: Fairness | None = None
     schedule: dict[Phase, datetime] | None = None
-
-
-# What a ballot means and how it is counted cannot change under the voters' feet.
-FROZEN_ONCE_VOTING = (
-    "budget",
-    "currency",
-    "districts",
-    "categories",
-    "outcomes",
-    "ballot",
-    "rule",
-    "revote",
-    "fairness",
-)
-
-
-def frozen_settings(config: dict[str, Any]) -> dict[str, Any]:
-    """What the log records when voting opens: the frozen fields and a digest of their values."""
-    fields = list(FROZEN_ONCE_VOTING)
-    return {"fields": fields, "digest": digest({f: config.get(f) for f in fields})}
-
-
-def voting_has_opened(phase: Phase) -> bool:
-    return ORDER.index(phase) >= ORDER.index(Phase.VOTING)
-
-
-def config_of_import(election: Election, title: str) -> RoundConfig:
-    """What an imported pabulib election says about its round, as a configuration.
-
-    A file whose limits contradict each other still imports (its ballots were
-    cast already); its configuration then keeps only what is consistent.
-    """
-    try:
-        return _config_of_import(election, title)
-    except ValidationError:
-        return RoundConfig.model_construct(
-            title=title[:200] or "imported round",
-            budget=plain(election.budget),
-            ballot=BallotSettings.model_construct(),
-            rule=None,
-        )
-
-
-def _config_of_import(election: Election, title: str) -> RoundConfig:
-    ballot_type = {v: k for k, v in _VOTE_TYPES.items() if k != "knapsack"}[election.vote_type]
-    limits = election.limits
-    amounts = {
-        key: plain(value) for key in AMOUNT_LIMITS if (value := getattr(limits, key)) is not None
-    }
-    if not election.vote_type.has_points:
-        amounts = {k: v for k, v in amounts.items() if "points" not in k}
-    districts = dict.fromkeys(p.district for p in election.projects if p.district)
-    categories = dict.fromkeys(c for p in election.projects for c in p.categories)
-    return RoundConfig(
-        title=title[:200],
-        budget=plain(election.budget),
-        currency=_currency(election.meta.get("currency", "")),
-        districts=[District(name=d) for d in districts if d and _plain_name(d)],
-        categories=[c for c in categories if _plain_name(c)],
-        ballot=BallotSettings.model_validate(
-            {
-                "type": ballot_type,
-                "min_length": limits.min_length,
-                "max_length": limits.max_length,
-                **amounts,
-            }
-        ),
-        rule=None,
-    )
-
-
-def _plain_name(name: str) -> bool:
-    return 0 < len(name) <= 200 and not any(c in name for c in ",;\n")
-
-
-def _currency(raw: str) -> str:
-    code = raw.strip().upper()
-    # XXX is ISO 4217's "no currency": better than guessing one.
-    return code if len(code) == 3 and code.isalpha() else "XXX"
 
 
 def _fraction(value: str | None) -> Fraction | None:

@@ -20,9 +20,10 @@ from pbengine.service.access import (
     phase_of,
     require_known,
 )
-from pbengine.service.config import Amount, Name, OutcomePriority, RoundConfig, voting_has_opened
+from pbengine.service.config import Amount, Name, OutcomePriority, RoundConfig
 from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
 from pbengine.service.events import round_settings
+from pbengine.service.frozen import voting_has_opened
 from pbengine.store.events import EventLog
 from pbengine.store.repository import (
     ACCEPTED,

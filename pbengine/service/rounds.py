@@ -38,18 +38,11 @@ from pbengine.service.allocation import (
     run_allocation,
     what_if_config,
 )
-from pbengine.service.config import (
-    FROZEN_ONCE_VOTING,
-    Fairness,
-    RoundConfig,
-    RoundPatch,
-    config_of_import,
-    frozen_settings,
-    validated_config,
-    voting_has_opened,
-)
+from pbengine.service.config import Fairness, RoundConfig, RoundPatch, validated_config
 from pbengine.service.errors import ConflictError, ForbiddenError, InvalidError, Principal
 from pbengine.service.events import ballot_event, round_settings
+from pbengine.service.frozen import FROZEN_ONCE_VOTING, frozen_settings, voting_has_opened
+from pbengine.service.imported_config import config_of_import
 from pbengine.service.preflight import NotReadyError, check_names, round_preflight
 from pbengine.service.reports import results_report
 from pbengine.store.ballots import BallotRepository

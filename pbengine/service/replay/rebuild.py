@@ -1,26 +1,21 @@
-"""Replay a round record: verify its chain, rebuild the round from its events, recompute.
+"""A round rebuilt from its events alone, each checked as the service checked it live.
 
-Nothing here reads the database: a record (as `AuditService.record` exports
-it) is all an auditor needs. The round is rebuilt by folding its events in
-order, checking on the way what the service enforced when they happened
-(ballots only while voting is open and only from issued voter keys, a
-replaced ballot named by its tracker, frozen settings unchanged once voting
-opens); every allocation event is recomputed with the same function the
-service ran and compared field by field. The first thing that differs is
-named; nothing after it is trusted.
+Events are folded in order; an event the service could not have written
+(a ballot outside voting, from a voter key never issued, not naming the
+ballot it replaces; a frozen setting changed) stops the replay there. Every
+allocation is recomputed with the function the service ran.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from pbengine.core.audit import kinds
-from pbengine.core.audit.chain import first_break, head
 from pbengine.core.audit.result import first_difference, result_document, result_hash
 from pbengine.core.canonical import canonical
 from pbengine.core.election import Election
@@ -36,83 +31,15 @@ from pbengine.service.allocation import (
     run_allocation,
     what_if_config,
 )
-from pbengine.service.config import Fairness, RoundConfig, frozen_settings
+from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ServiceError
+from pbengine.service.frozen import frozen_settings
 
-RECORD_FORMAT = "pbengine.record/1"
 STARTS = (kinds.ROUND_CREATED, kinds.ROUND_IMPORTED)
-
-
-@dataclass(frozen=True)
-class Replay:
-    ok: bool
-    problem: str | None
-    result_hash: str | None
-    """The recomputed result's hash (the last allocation's), when one was recorded."""
-    events: int
 
 
 class RecordError(Exception):
     """The first point where a record does not hold together."""
-
-
-def replay(record: Mapping[str, Any]) -> Replay:
-    events: Sequence[Mapping[str, Any]] = record.get("events") or []
-    try:
-        if record.get("format") != RECORD_FORMAT:
-            raise RecordError(f"not a pbengine round record (format should be {RECORD_FORMAT!r})")
-        if not events:
-            raise RecordError("the record holds no events (a round older than its log?)")
-        broken = first_break(events)
-        if broken is not None:
-            raise RecordError(broken.problem)
-        _check_head(record, events)
-        state = _Round()
-        for event in events:
-            state.apply(event)
-        _check_rules(record, state)
-        recomputed = _check_record_result(record, state)
-    except RecordError as exc:
-        return Replay(False, str(exc), None, len(events))
-    return Replay(True, None, recomputed, len(events))
-
-
-def _check_head(record: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
-    claimed = record.get("head") or {}
-    if claimed.get("height") != len(events) or claimed.get("hash") != head(events):
-        raise RecordError(
-            f"record field head (height {claimed.get('height')}) is not the end of its log "
-            f"({len(events)} events): events were removed from the end, or added"
-        )
-
-
-def _check_rules(record: Mapping[str, Any], state: _Round) -> None:
-    """The record's resolved rules must be those of the last configuration the log holds."""
-    try:
-        config = RoundConfig.model_validate(state.config)
-    except ValidationError as exc:
-        raise RecordError(f"the configuration in the log is not valid: {exc}") from None
-    fairness = None if config.fairness is None else config.fairness.document
-    if record.get("rules") != {"rule": config.effective_rule, "fairness": fairness}:
-        raise RecordError("record field rules differs from the configuration the log holds")
-
-
-def _check_record_result(record: Mapping[str, Any], state: _Round) -> str | None:
-    last = state.last_result
-    if last is None:
-        if record.get("result") is not None:
-            raise RecordError("record field result: the log records no allocation")
-        return None
-    where = first_difference(last, record.get("result"))
-    if where is not None:
-        raise RecordError(
-            f"record field {where} differs from the allocation the log records "
-            f"(event {state.last_allocation})"
-        )
-    recomputed = result_hash(last)
-    if record.get("result_hash") != recomputed:
-        raise RecordError("record field result_hash is not the hash of the result")
-    return recomputed
 
 
 @dataclass
@@ -125,8 +52,8 @@ class _Ballot:
 
 
 @dataclass
-class _Round:
-    """A round as its events build it."""
+class RebuiltRound:
+    """A round as its events build it, checked on the way as the service checked it."""
 
     phase: Phase | None = None
     imported: bool = False
@@ -322,32 +249,15 @@ class _Round:
 
 
 _HANDLERS = {
-    kinds.ROUND_CREATED: _Round.start,
-    kinds.ROUND_IMPORTED: _Round.start,
-    kinds.ROUND_CONFIGURED: _Round.settle,
-    kinds.PHASE_CHANGED: _Round.phase_changed,
-    kinds.PROJECT_ADDED: _Round.project_added,
-    kinds.PROPOSAL_SUBMITTED: _Round.proposal,
-    kinds.PROPOSAL_REVIEWED: _Round.review,
-    kinds.VOTER_CODES_ISSUED: _Round.codes,
-    kinds.BALLOT_CAST: _Round.ballot,
-    kinds.ALLOCATION_COMPUTED: _Round.allocation,
-    kinds.ALLOCATION_WHAT_IF: _Round.what_if,
+    kinds.ROUND_CREATED: RebuiltRound.start,
+    kinds.ROUND_IMPORTED: RebuiltRound.start,
+    kinds.ROUND_CONFIGURED: RebuiltRound.settle,
+    kinds.PHASE_CHANGED: RebuiltRound.phase_changed,
+    kinds.PROJECT_ADDED: RebuiltRound.project_added,
+    kinds.PROPOSAL_SUBMITTED: RebuiltRound.proposal,
+    kinds.PROPOSAL_REVIEWED: RebuiltRound.review,
+    kinds.VOTER_CODES_ISSUED: RebuiltRound.codes,
+    kinds.BALLOT_CAST: RebuiltRound.ballot,
+    kinds.ALLOCATION_COMPUTED: RebuiltRound.allocation,
+    kinds.ALLOCATION_WHAT_IF: RebuiltRound.what_if,
 }
-
-
-def verify_extends(old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
-    """None when `new` keeps every event of `old` unchanged and only adds; else what differs."""
-    for name, record in (("earlier", old), ("later", new)):
-        broken = first_break(record.get("events") or [])
-        if broken is not None:
-            return f"the {name} record's log is broken: {broken.problem}"
-    if (old.get("round") or {}).get("id") != (new.get("round") or {}).get("id"):
-        return "the records are of different rounds"
-    before, after = old.get("events") or [], new.get("events") or []
-    if len(after) < len(before):
-        return f"the later record has {len(after)} events, fewer than the {len(before)} before"
-    for position, (a, b) in enumerate(zip(before, after, strict=False)):
-        if a != b:
-            return f"event {position} ({a.get('type')}) was rewritten in the later record"
-    return None

@@ -1,0 +1,31 @@
+"""What freezes when voting opens, and the digest of it that the round's log keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pbengine.core.canonical import digest
+from pbengine.core.phases import ORDER, Phase
+
+# What a ballot means and how it is counted cannot change under the voters' feet.
+FROZEN_ONCE_VOTING = (
+    "budget",
+    "currency",
+    "districts",
+    "categories",
+    "outcomes",
+    "ballot",
+    "rule",
+    "revote",
+    "fairness",
+)
+
+
+def frozen_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """What the log records when voting opens: the frozen fields and a digest of their values."""
+    fields = list(FROZEN_ONCE_VOTING)
+    return {"fields": fields, "digest": digest({f: config.get(f) for f in fields})}
+
+
+def voting_has_opened(phase: Phase) -> bool:
+    return ORDER.index(phase) >= ORDER.index(Phase.VOTING)
