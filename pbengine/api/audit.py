@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get
 from litestar.params import FromPath
 
-from pbengine.api.deps import Caller, DbSession
+from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.service.audit import AuditService
+from pbengine.service.replies import RoundRecord, Trackers
 
 
 class AuditController(Controller):
     path = "/api/v1/rounds"
     tags = ("audit",)
+    dependencies = UNIT_OF_WORK
 
     @get(
         "/{round_id:int}/record",
@@ -21,8 +21,8 @@ class AuditController(Controller):
         summary="The round's record: event log, rules, engine version, result (auditor, council)",
         description="Check it offline with `pbengine replay record.json`.",
     )
-    def record(self, session: DbSession, caller: Caller, round_id: FromPath[int]) -> dict[str, Any]:
-        return AuditService(session).record(caller, round_id)
+    def record(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> RoundRecord:
+        return AuditService(uow).record(caller, round_id)
 
     @get(
         "/{round_id:int}/trackers",
@@ -31,5 +31,5 @@ class AuditController(Controller):
         description="Each accepted ballot's reply carries its tracker; a replaced ballot's "
         "tracker is not listed.",
     )
-    def trackers(self, session: DbSession, round_id: FromPath[int]) -> dict[str, Any]:
-        return AuditService(session).trackers(round_id)
+    def trackers(self, uow: Work, round_id: FromPath[int]) -> Trackers:
+        return AuditService(uow).trackers(round_id)

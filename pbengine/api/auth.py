@@ -21,10 +21,7 @@ def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Sessi
         raise UnauthorizedError(
             "the Authorization header must be 'Bearer <token or voter code>'", "authorization"
         )
-    try:
-        return principal_for(session, secret.strip())
-    finally:
-        # End the read transaction now: the handler may run on another worker thread,
-        # and a transaction left open across that hop holds its connection (and on
-        # SQLite its snapshot) while the request waits for a thread.
-        session.rollback()
+    # The lookup ends its read transaction before returning: the handler may run on
+    # another worker thread, and a transaction left open across that hop would hold its
+    # connection (and on SQLite its snapshot) while the request waits for a thread.
+    return principal_for(session, secret.strip())

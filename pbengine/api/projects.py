@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
-from pbengine.api.deps import Caller, DbSession
+from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
+from pbengine.service.replies import ProjectForCouncil, ProjectOut
 
 
 class ProjectController(Controller):
     path = "/api/v1/rounds/{round_id:int}/projects"
     tags = ("projects",)
+    dependencies = UNIT_OF_WORK
 
     @post("/", sync_to_thread=True, summary="Propose a project, in phase proposals (anyone)")
     def propose(
-        self,
-        session: DbSession,
-        caller: Caller,
-        round_id: FromPath[int],
-        data: JSONBody[ProposalIn],
-    ) -> dict[str, Any]:
-        return ProposalService(session).propose(caller, round_id, data)
+        self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[ProposalIn]
+    ) -> ProjectForCouncil:
+        return ProposalService(uow).propose(caller, round_id, data)
 
     @get(
         "/",
         sync_to_thread=True,
         summary="Projects and proposals with their review status and reasons (public)",
+        description="Its council's staff and auditors also see who proposed each (`proposer`).",
     )
     def listing(
-        self, session: DbSession, caller: Caller, round_id: FromPath[int]
-    ) -> list[dict[str, Any]]:
-        return ProposalService(session).listing(caller, round_id)
+        self, uow: Work, caller: Caller, round_id: FromPath[int]
+    ) -> list[ProjectForCouncil | ProjectOut]:
+        return list(ProposalService(uow).listing(caller, round_id))
 
     @post(
         "/{project_id:str}/review",
@@ -43,10 +40,10 @@ class ProjectController(Controller):
     )
     def review(
         self,
-        session: DbSession,
+        uow: Work,
         caller: Caller,
         round_id: FromPath[int],
         project_id: FromPath[str],
         data: JSONBody[ReviewIn],
-    ) -> dict[str, Any]:
-        return ProposalService(session).review(caller, round_id, project_id, data)
+    ) -> ProjectForCouncil:
+        return ProposalService(uow).review(caller, round_id, project_id, data)

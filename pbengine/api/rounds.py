@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from anyio import to_thread
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, RawBody
 from pydantic import BaseModel, Field
 
-from pbengine.api.deps import Caller, DbSession
+from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.core.phases import Phase
 from pbengine.service.config import (
     BallotSettings,
@@ -21,9 +20,10 @@ from pbengine.service.config import (
     RoundPatch,
 )
 from pbengine.service.errors import InvalidError
-from pbengine.service.frozen import FROZEN_ONCE_VOTING, voting_has_opened
 from pbengine.service.proposals import ProposalService
-from pbengine.service.rounds import RoundService, RoundView, WhatIf
+from pbengine.service.replies import PreflightReport, ResultsReport, RoundSummary, WhatIfReport
+from pbengine.service.results import ResultsService, WhatIf
+from pbengine.service.rounds import RoundService, RoundView
 
 
 class RoundOut(BaseModel):
@@ -48,18 +48,17 @@ class RoundOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, view: RoundView, void_reason: str | None = None) -> RoundOut:
-        row, config = view.row, view.config
-        assert row.id is not None
+    def of(cls, view: RoundView) -> RoundOut:
+        config = view.config
         return cls(
-            id=row.id,
-            council=row.council,
-            title=row.title,
+            id=view.id,
+            council=view.council,
+            title=view.title,
             description=config.description,
-            phase=Phase(row.phase),
-            budget=row.budget,
+            phase=view.phase,
+            budget=view.budget,
             currency=config.currency,
-            rule=config.effective_rule or row.rule,
+            rule=view.rule,
             ballot=config.ballot,
             districts=config.districts,
             categories=config.categories,
@@ -67,16 +66,9 @@ class RoundOut(BaseModel):
             revote=config.revote,
             fairness=config.fairness,
             schedule=config.schedule,
-            frozen=list(FROZEN_ONCE_VOTING) if voting_has_opened(Phase(row.phase)) else [],
-            void_reason=void_reason,
+            frozen=list(view.frozen),
+            void_reason=view.void_reason,
         )
-
-
-class RoundSummary(BaseModel):
-    id: int
-    council: str
-    title: str
-    phase: Phase
 
 
 class PhaseIn(BaseModel):
@@ -98,25 +90,21 @@ class AllocationIn(BaseModel):
 class RoundController(Controller):
     path = "/api/v1/rounds"
     tags = ("rounds",)
+    dependencies = UNIT_OF_WORK
 
     @post("/", sync_to_thread=True, summary="Create a round in phase draft (council)")
-    def create(self, session: DbSession, caller: Caller, data: JSONBody[RoundConfig]) -> RoundOut:
-        return RoundOut.of(RoundService(session).create(caller, data))
+    def create(self, uow: Work, caller: Caller, data: JSONBody[RoundConfig]) -> RoundOut:
+        return RoundOut.of(RoundService(uow).create(caller, data))
 
     @get("/", sync_to_thread=True, summary="All rounds (public)")
-    def list_rounds(self, session: DbSession) -> list[RoundSummary]:
-        return [
-            RoundSummary(id=r.id or 0, council=r.council, title=r.title, phase=Phase(r.phase))
-            for r in RoundService(session).all_rounds()
-        ]
+    def list_rounds(self, uow: Work) -> list[RoundSummary]:
+        return RoundService(uow).all_rounds()
 
     @get(
         "/{round_id:int}", sync_to_thread=True, summary="A round's configuration and phase (public)"
     )
-    def read(self, session: DbSession, round_id: FromPath[int]) -> RoundOut:
-        service = RoundService(session)
-        view = service.view(round_id)
-        return RoundOut.of(view, service.void_reason(view.row))
+    def read(self, uow: Work, round_id: FromPath[int]) -> RoundOut:
+        return RoundOut.of(RoundService(uow).view(round_id))
 
     @patch(
         "/{round_id:int}",
@@ -124,13 +112,9 @@ class RoundController(Controller):
         summary="Change settings (council); budget, ballot, rule... are frozen once voting opens",
     )
     def update(
-        self,
-        session: DbSession,
-        caller: Caller,
-        round_id: FromPath[int],
-        data: JSONBody[RoundPatch],
+        self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[RoundPatch]
     ) -> RoundOut:
-        return RoundOut.of(RoundService(session).update(caller, round_id, data))
+        return RoundOut.of(RoundService(uow).update(caller, round_id, data))
 
     @post(
         "/{round_id:int}/phase",
@@ -139,11 +123,10 @@ class RoundController(Controller):
         summary="Move the round one phase on (council)",
     )
     def phase(
-        self, session: DbSession, caller: Caller, round_id: FromPath[int], data: JSONBody[PhaseIn]
+        self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[PhaseIn]
     ) -> RoundOut:
-        service = RoundService(session)
-        view = service.change_phase(caller, round_id, data.phase, data.reason)
-        return RoundOut.of(view, service.void_reason(view.row))
+        view = RoundService(uow).change_phase(caller, round_id, data.phase, data.reason)
+        return RoundOut.of(view)
 
     @get(
         "/{round_id:int}/preflight",
@@ -152,24 +135,23 @@ class RoundController(Controller):
         description="Moving to 'voting' runs the same check and refuses with 409 while any "
         "problem remains.",
     )
-    def preflight(
-        self, session: DbSession, caller: Caller, round_id: FromPath[int]
-    ) -> dict[str, Any]:
-        return RoundService(session).preflight(caller, round_id)
+    def preflight(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> PreflightReport:
+        return RoundService(uow).preflight(caller, round_id)
 
     @post(
         "/{round_id:int}/outcomes",
         sync_to_thread=True,
         summary="Add an outcome priority, before voting opens (council)",
+        description="Returns the round's outcome priorities, the new one last.",
     )
     def add_outcome(
         self,
-        session: DbSession,
+        uow: Work,
         caller: Caller,
         round_id: FromPath[int],
         data: JSONBody[OutcomePriority],
-    ) -> list[dict[str, Any]]:
-        return ProposalService(session).add_outcome(caller, round_id, data)
+    ) -> list[OutcomePriority]:
+        return ProposalService(uow).add_outcome(caller, round_id, data)
 
     @post(
         "/{round_id:int}/allocation",
@@ -179,12 +161,12 @@ class RoundController(Controller):
     )
     def allocation(
         self,
-        session: DbSession,
+        uow: Work,
         caller: Caller,
         round_id: FromPath[int],
         data: JSONBody[AllocationIn | None] = None,
-    ) -> dict[str, Any]:
-        return RoundService(session).allocate(caller, round_id, data.rule if data else None)
+    ) -> ResultsReport:
+        return ResultsService(uow).allocate(caller, round_id, data.rule if data else None)
 
     @post(
         "/{round_id:int}/allocation/what-if",
@@ -194,19 +176,13 @@ class RoundController(Controller):
         "(council)",
     )
     def what_if(
-        self,
-        session: DbSession,
-        caller: Caller,
-        round_id: FromPath[int],
-        data: JSONBody[WhatIf],
-    ) -> dict[str, Any]:
-        return RoundService(session).what_if(caller, round_id, data)
+        self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[WhatIf]
+    ) -> WhatIfReport:
+        return ResultsService(uow).what_if(caller, round_id, data)
 
     @get("/{round_id:int}/results", sync_to_thread=True, summary="Results (public once published)")
-    def results(
-        self, session: DbSession, caller: Caller, round_id: FromPath[int]
-    ) -> dict[str, Any]:
-        return RoundService(session).results(caller, round_id)
+    def results(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> ResultsReport:
+        return ResultsService(uow).results(caller, round_id)
 
     @get(
         "/{round_id:int}/export.pb",
@@ -214,8 +190,8 @@ class RoundController(Controller):
         summary="The round as a pabulib file (council, auditor)",
         media_type="text/plain; charset=utf-8",
     )
-    def export(self, session: DbSession, caller: Caller, round_id: FromPath[int]) -> Response[str]:
-        text = RoundService(session).export_pb(caller, round_id)
+    def export(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> Response[str]:
+        text = RoundService(uow).export_pb(caller, round_id)
         return Response(text, media_type="text/plain; charset=utf-8")
 
 
@@ -225,6 +201,7 @@ class ImportController(Controller):
 
     path = "/api/v1/rounds"
     tags = ("rounds",)
+    dependencies = UNIT_OF_WORK
 
     @post(
         "/import",
@@ -233,7 +210,7 @@ class ImportController(Controller):
     )
     async def import_round(
         self,
-        session: DbSession,
+        uow: Work,
         caller: Caller,
         body: RawBody,
         title: FromQuery[str | None] = None,
@@ -241,7 +218,7 @@ class ImportController(Controller):
         text = _decode(body)
 
         def work() -> RoundOut:
-            return RoundOut.of(RoundService(session).import_pb(caller, text, title))
+            return RoundOut.of(RoundService(uow).import_pb(caller, text, title))
 
         return await to_thread.run_sync(work)
 

@@ -9,7 +9,8 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from pydantic import BaseModel
 
 from pbengine.api.auth import principal_of
-from pbengine.api.deps import Caller, DbSession
+from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
+from pbengine.service.replies import BallotCount, BallotReceipt
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 
 
@@ -30,6 +31,7 @@ IdempotencyKey = Annotated[
 class VotingController(Controller):
     path = "/api/v1/rounds/{round_id:int}"
     tags = ("voting",)
+    dependencies = UNIT_OF_WORK
 
     @post(
         "/voter-codes",
@@ -37,37 +39,35 @@ class VotingController(Controller):
         summary="Issue N voter codes, shown only in this reply (council)",
     )
     def voter_codes(
-        self,
-        session: DbSession,
-        caller: Caller,
-        round_id: FromPath[int],
-        data: JSONBody[VoterCodesIn],
+        self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[VoterCodesIn]
     ) -> VoterCodesOut:
-        codes = VotingService(session).issue_codes(caller, round_id, data)
+        codes = VotingService(uow).issue_codes(caller, round_id, data)
         return VoterCodesOut(round=round_id, codes=codes)
 
     @post(
         "/ballots",
         sync_to_thread=True,
         summary="Cast a ballot (resident: Bearer <voter code>; staff: paper or assisted entry)",
+        description="A retry with the same Idempotency-Key gets the first reply again, with "
+        "the header `Idempotency-Replayed: true`.",
     )
     def ballot(
         self,
         request: Request[Any, Any, Any],
-        session: DbSession,
+        uow: Work,
         round_id: FromPath[int],
         data: JSONBody[BallotIn],
         idempotency_key: IdempotencyKey = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[BallotReceipt]:
         # The caller is looked up here, not by the `caller` dependency, which runs on
         # another worker thread: a request holding a database connection while it waits
         # for a thread could otherwise wait forever behind a burst of ballots holding
         # every thread while they wait for a connection.
-        caller = principal_of(request, session)
-        cast = VotingService(session).cast(caller, round_id, data, idempotency_key)
+        caller = principal_of(request, uow.session)
+        cast = VotingService(uow).cast(caller, round_id, data, idempotency_key)
         headers = {"Idempotency-Replayed": "true"} if cast.replayed else {}
         return Response(cast.body, status_code=cast.status, headers=headers)
 
     @get("/ballots/count", sync_to_thread=True, summary="Ballots counted so far (public)")
-    def count(self, session: DbSession, round_id: FromPath[int]) -> dict[str, Any]:
-        return VotingService(session).count(round_id)
+    def count(self, uow: Work, round_id: FromPath[int]) -> BallotCount:
+        return VotingService(uow).count(round_id)

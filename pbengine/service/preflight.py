@@ -10,7 +10,6 @@ shows the same report at any time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from pbengine.core.election import Election
 from pbengine.core.fairness.preflight import Declared, Problem, preflight, unknown_names
@@ -19,6 +18,7 @@ from pbengine.core.rules import RULES
 from pbengine.service.allocation import round_facts, run_allocation
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import ConflictError, InvalidError, ServiceError
+from pbengine.service.replies import PreflightReport, ProblemOut
 from pbengine.store.repository import ACCEPTED, PROPOSED, RoundRepository
 
 
@@ -31,13 +31,13 @@ class Report:
     def ready(self) -> bool:
         return not self.problems
 
-    def to_json(self, round_id: int) -> dict[str, Any]:
-        return {
-            "round": round_id,
-            "ready": self.ready,
-            "problems": [problem_json(p) for p in self.problems],
-            "warnings": list(self.warnings),
-        }
+    def reply(self, round_id: int) -> PreflightReport:
+        return PreflightReport(
+            round=round_id,
+            ready=self.ready,
+            problems=[ProblemOut(**problem_json(p)) for p in self.problems],
+            warnings=list(self.warnings),
+        )
 
 
 def problem_json(problem: Problem) -> dict[str, str]:

@@ -24,15 +24,10 @@ from pbengine.service.config import Amount, Name, OutcomePriority, RoundConfig
 from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
 from pbengine.service.events import round_settings
 from pbengine.service.frozen import voting_has_opened
-from pbengine.store.events import EventLog
-from pbengine.store.repository import (
-    ACCEPTED,
-    MERGED,
-    REJECTED,
-    RoundRepository,
-    to_project,
-)
+from pbengine.service.replies import ProjectForCouncil, ProjectOut
+from pbengine.store.repository import ACCEPTED, MERGED, REJECTED, RoundRepository, to_project
 from pbengine.store.tables import ProjectRow
+from pbengine.store.unit_of_work import UnitOfWork
 
 
 class ProposalIn(BaseModel):
@@ -63,131 +58,153 @@ class ReviewIn(BaseModel):
 
 
 class ProposalService:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.rounds = RoundRepository(session)
-        self.log = EventLog(session)
+    def __init__(self, work: UnitOfWork | Session) -> None:
+        self.uow = UnitOfWork.of(work)
 
-    def propose(self, principal: Principal, round_id: int, proposal: ProposalIn) -> dict[str, Any]:
+    def propose(
+        self, principal: Principal, round_id: int, proposal: ProposalIn
+    ) -> ProjectForCouncil:
         """Anyone may propose while the round takes proposals; the council reviews each."""
-        row = get_round(self.rounds, round_id, for_change=True)
-        if phase_of(row) is not Phase.PROPOSALS:
-            raise ConflictError(
-                f"the round takes proposals in phase 'proposals'; it is in '{row.phase}'", "phase"
+        with self.uow as uow:
+            row = get_round(uow.rounds, round_id, for_change=True)
+            if phase_of(row) is not Phase.PROPOSALS:
+                raise ConflictError(
+                    f"the round takes proposals in phase 'proposals'; it is in '{row.phase}'",
+                    "phase",
+                )
+            _check_fits(config_of(uow.rounds, row), proposal)
+            cost = parse_amount(proposal.cost_estimate)
+            if cost <= 0:
+                raise InvalidError("a project must cost something", "cost_estimate")
+            project = uow.rounds.add_proposal(
+                round_id,
+                cost_estimate=cost,
+                attributes=_attributes(proposal),
+                proposer=proposal.proposer,
             )
-        config = config_of(self.rounds, row)
-        _check_fits(config, proposal)
-        cost = parse_amount(proposal.cost_estimate)
-        if cost <= 0:
-            raise InvalidError("a project must cost something", "cost_estimate")
-        attributes = {"name": proposal.title, "description": proposal.description}
-        if proposal.district:
-            attributes["district"] = proposal.district
-        if proposal.categories:
-            attributes["category"] = ",".join(proposal.categories)
-        if proposal.outcomes:
-            attributes["outcomes"] = ",".join(proposal.outcomes)
-        if proposal.proposer and proposal.proposer.strip():
-            attributes["proposer"] = proposer_pseudonym(proposal.proposer)
-        project = self.rounds.add_proposal(
-            round_id, cost_estimate=cost, attributes=attributes, proposer=proposal.proposer
-        )
-        self.log.append(
-            row,
-            kinds.PROPOSAL_SUBMITTED,
-            {
-                "project": project_to_json(to_project(project)),
-                # Who proposed is for the council's eyes; the log holds a digest an auditor
-                # can check a name against.
-                "proposer_digest": None if proposal.proposer is None else digest(proposal.proposer),
-            },
-        )
-        self.session.commit()
-        return project_view(project, insider=True)
+            uow.log.append(
+                row,
+                kinds.PROPOSAL_SUBMITTED,
+                {
+                    "project": project_to_json(to_project(project)),
+                    # Who proposed is for the council's eyes; the log holds a digest an
+                    # auditor can check a name against.
+                    "proposer_digest": None
+                    if proposal.proposer is None
+                    else digest(proposal.proposer),
+                },
+            )
+            reply = project_for_council(project)
+            uow.commit()
+            return reply
 
-    def listing(self, principal: Principal, round_id: int) -> list[dict[str, Any]]:
-        row = get_round(self.rounds, round_id)
-        insider = is_insider(principal, row)
-        return [project_view(p, insider=insider) for p in self.rounds.projects(round_id)]
+    def listing(self, principal: Principal, round_id: int) -> list[ProjectOut]:
+        """Every project; its council's staff and auditors also see who proposed each."""
+        with self.uow as uow:
+            row = get_round(uow.rounds, round_id)
+            view = project_for_council if is_insider(principal, row) else project_out
+            return [view(p) for p in uow.rounds.projects(round_id)]
 
     def review(
         self, principal: Principal, round_id: int, key: str, review: ReviewIn
-    ) -> dict[str, Any]:
-        row = own_round(self.rounds, principal, round_id, for_change=True)
-        if phase_of(row) is not Phase.REVIEW:
-            raise ConflictError(
-                f"proposals are reviewed in phase 'review'; the round is in '{row.phase}'", "phase"
+    ) -> ProjectForCouncil:
+        with self.uow as uow:
+            row = own_round(uow.rounds, principal, round_id, for_change=True)
+            if phase_of(row) is not Phase.REVIEW:
+                raise ConflictError(
+                    f"proposals are reviewed in phase 'review'; the round is in '{row.phase}'",
+                    "phase",
+                )
+            project = _project(uow.rounds, round_id, key)
+            _decide(uow.rounds, project, review)
+            uow.log.append(
+                row,
+                kinds.PROPOSAL_REVIEWED,
+                {
+                    "project": project.project_key,
+                    "decision": review.decision,
+                    "status": project.status,
+                    "cost": project.cost,
+                    "reason": project.reason,
+                    "merged_into": project.merged_into,
+                },
             )
-        project = self._project(round_id, key)
-        if review.decision == "accept":
-            if review.cost is None:
-                raise InvalidError("accepting a project needs its final cost", "cost")
-            if parse_amount(review.cost) <= 0:
-                raise InvalidError("a project must cost something", "cost")
-            project.status, project.cost = ACCEPTED, review.cost
-            project.reason, project.merged_into = review.reason, None
-        elif review.decision == "reject":
-            if not (review.reason or "").strip():
-                raise InvalidError("a rejection needs a reason; the proposer sees it", "reason")
-            project.status, project.reason, project.merged_into = REJECTED, review.reason, None
-        else:
-            target = self._merge_target(round_id, project, review.into)
-            project.status, project.merged_into = MERGED, target.project_key
-            project.reason = review.reason or f"merged into project {target.project_key}"
-        self.session.add(project)
-        self.log.append(
-            row,
-            kinds.PROPOSAL_REVIEWED,
-            {
-                "project": project.project_key,
-                "decision": review.decision,
-                "status": project.status,
-                "cost": project.cost,
-                "reason": project.reason,
-                "merged_into": project.merged_into,
-            },
-        )
-        self.session.commit()
-        return project_view(project, insider=True)
+            reply = project_for_council(project)
+            uow.commit()
+            return reply
 
     def add_outcome(
         self, principal: Principal, round_id: int, outcome: OutcomePriority
-    ) -> list[dict[str, Any]]:
-        row = own_round(self.rounds, principal, round_id, for_change=True)
-        if voting_has_opened(phase_of(row)):
-            raise ConflictError(
-                f"outcome priorities are frozen once voting opens (the round is in '{row.phase}')",
-                "outcomes",
-            )
-        config = config_of(self.rounds, row)
-        if outcome.key in config.outcome_keys():
-            raise ConflictError(f"the round already has an outcome {outcome.key!r}", "key")
-        updated = config.model_copy(update={"outcomes": [*config.outcomes, outcome]})
-        row.config_json = updated.model_dump_json()
-        self.session.add(row)
-        self.log.append(row, kinds.ROUND_CONFIGURED, round_settings(row))
-        self.session.commit()
-        return [o.model_dump() for o in updated.outcomes]
+    ) -> list[OutcomePriority]:
+        with self.uow as uow:
+            row = own_round(uow.rounds, principal, round_id, for_change=True)
+            if voting_has_opened(phase_of(row)):
+                raise ConflictError(
+                    "outcome priorities are frozen once voting opens (the round is in "
+                    f"'{row.phase}')",
+                    "outcomes",
+                )
+            config = config_of(uow.rounds, row)
+            if outcome.key in config.outcome_keys():
+                raise ConflictError(f"the round already has an outcome {outcome.key!r}", "key")
+            updated = config.model_copy(update={"outcomes": [*config.outcomes, outcome]})
+            row.config_json = updated.model_dump_json()
+            uow.log.append(row, kinds.ROUND_CONFIGURED, round_settings(row))
+            uow.commit()
+            return list(updated.outcomes)
 
-    def _project(self, round_id: int, key: str) -> ProjectRow:
-        project = self.rounds.project(round_id, key)
-        if project is None:
-            raise NotFoundError(f"round {round_id} has no project {key!r}", "project")
-        return project
 
-    def _merge_target(self, round_id: int, project: ProjectRow, into: str | None) -> ProjectRow:
-        if not into:
-            raise InvalidError("a merge names the project this one joins", "into")
-        if into == project.project_key:
-            raise InvalidError("a project cannot be merged into itself", "into")
-        target = self.rounds.project(round_id, into)
-        if target is None:
-            raise InvalidError(f"round {round_id} has no project {into!r}", "into")
-        if target.status in (REJECTED, MERGED):
-            raise InvalidError(
-                f"project {into!r} is {target.status}; merge into a live one", "into"
-            )
-        return target
+def _attributes(proposal: ProposalIn) -> dict[str, str]:
+    """A proposal's project attributes, as pabulib names them."""
+    attributes = {"name": proposal.title, "description": proposal.description}
+    if proposal.district:
+        attributes["district"] = proposal.district
+    if proposal.categories:
+        attributes["category"] = ",".join(proposal.categories)
+    if proposal.outcomes:
+        attributes["outcomes"] = ",".join(proposal.outcomes)
+    if proposal.proposer and proposal.proposer.strip():
+        attributes["proposer"] = proposer_pseudonym(proposal.proposer)
+    return attributes
+
+
+def _decide(rounds: RoundRepository, project: ProjectRow, review: ReviewIn) -> None:
+    """The council's decision on a proposal: accepted at a cost, rejected or merged."""
+    if review.decision == "accept":
+        if review.cost is None:
+            raise InvalidError("accepting a project needs its final cost", "cost")
+        if parse_amount(review.cost) <= 0:
+            raise InvalidError("a project must cost something", "cost")
+        project.status, project.cost = ACCEPTED, review.cost
+        project.reason, project.merged_into = review.reason, None
+    elif review.decision == "reject":
+        if not (review.reason or "").strip():
+            raise InvalidError("a rejection needs a reason; the proposer sees it", "reason")
+        project.status, project.reason, project.merged_into = REJECTED, review.reason, None
+    else:
+        target = _merge_target(rounds, project, review.into)
+        project.status, project.merged_into = MERGED, target.project_key
+        project.reason = review.reason or f"merged into project {target.project_key}"
+
+
+def _project(rounds: RoundRepository, round_id: int, key: str) -> ProjectRow:
+    project = rounds.project(round_id, key)
+    if project is None:
+        raise NotFoundError(f"round {round_id} has no project {key!r}", "project")
+    return project
+
+
+def _merge_target(rounds: RoundRepository, project: ProjectRow, into: str | None) -> ProjectRow:
+    if not into:
+        raise InvalidError("a merge names the project this one joins", "into")
+    if into == project.project_key:
+        raise InvalidError("a project cannot be merged into itself", "into")
+    target = rounds.project(project.round_id, into)
+    if target is None:
+        raise InvalidError(f"round {project.round_id} has no project {into!r}", "into")
+    if target.status in (REJECTED, MERGED):
+        raise InvalidError(f"project {into!r} is {target.status}; merge into a live one", "into")
+    return target
 
 
 def proposer_pseudonym(name: str) -> str:
@@ -200,9 +217,19 @@ def proposer_pseudonym(name: str) -> str:
     return "proposer-" + digest(" ".join(name.split()).casefold())[:12]
 
 
-def project_view(project: ProjectRow, *, insider: bool) -> dict[str, Any]:
+def project_out(project: ProjectRow) -> ProjectOut:
+    """A project as the public sees it."""
+    return ProjectOut(**_project_fields(project))
+
+
+def project_for_council(project: ProjectRow) -> ProjectForCouncil:
+    """A project as its council sees it: with who proposed it."""
+    return ProjectForCouncil(**_project_fields(project), proposer=project.proposer)
+
+
+def _project_fields(project: ProjectRow) -> dict[str, Any]:
     p = to_project(project)
-    view: dict[str, Any] = {
+    return {
         "id": project.project_key,
         "title": p.name,
         "description": p.attributes.get("description", ""),
@@ -215,9 +242,6 @@ def project_view(project: ProjectRow, *, insider: bool) -> dict[str, Any]:
         "reason": project.reason,
         "merged_into": project.merged_into,
     }
-    if insider:
-        view["proposer"] = project.proposer
-    return view
 
 
 def _check_fits(config: RoundConfig, proposal: ProposalIn) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from pbengine.core.election import Election
+from pbengine.core.election import Election, Project
 from pbengine.core.money import plain
 from pbengine.core.outcome import Outcome
+from pbengine.core.phases import Phase
 from pbengine.core.scoring import project_scores
 from pbengine.service.config import RoundConfig
+from pbengine.service.replies import OutcomeVotes, ProjectResult, ResultsReport
 from pbengine.store.tables import RoundRow
 
 NONE = "(none)"
@@ -21,11 +24,51 @@ def results_report(
     config: RoundConfig,
     election: Election,
     outcome: Outcome,
+    *,
+    equalities: dict[str, Any],
     outcome_votes: list[list[str]],
-) -> dict[str, Any]:
+) -> ResultsReport:
     costs = election.costs()
     scores = project_scores(election)
     funded = [p for p in election.projects if p.id in set(outcome.selected)]
+    by_district, by_category, by_outcome = _spend(funded)
+    assert row.id is not None
+    return ResultsReport(
+        round=row.id,
+        title=row.title,
+        phase=Phase(row.phase),
+        currency=config.currency,
+        rule=outcome.rule,
+        budget=plain(outcome.budget),
+        total_cost=plain(outcome.total_cost(costs)),
+        ballots=len(election.ballots),
+        selected=list(outcome.selected),
+        notes=list(outcome.notes),
+        projects=[
+            ProjectResult(
+                id=d.project_id,
+                name=election.project(d.project_id).name,
+                cost=plain(costs[d.project_id]),
+                votes=plain(scores[d.project_id]),
+                funded=d.funded,
+                explanation=d.explanation,
+            )
+            for d in outcome.decisions
+        ],
+        spend_by_district=_plain(by_district),
+        spend_by_category=_plain(by_category),
+        spend_by_outcome={
+            o.key: plain(by_outcome.get(o.key, Fraction(0))) for o in config.outcomes
+        },
+        outcome_votes=outcome_tally(config, outcome_votes),
+        equalities=equalities,
+    )
+
+
+def _spend(
+    funded: Sequence[Project],
+) -> tuple[dict[str, Fraction], dict[str, Fraction], dict[str, Fraction]]:
+    """Spend on the funded projects by district, by category and by outcome priority."""
     by_district: dict[str, Fraction] = defaultdict(Fraction)
     by_category: dict[str, Fraction] = defaultdict(Fraction)
     by_outcome: dict[str, Fraction] = defaultdict(Fraction)
@@ -36,38 +79,14 @@ def results_report(
         # A project serving two outcomes counts in full for each: "spend on projects serving it".
         for key in p.outcomes:
             by_outcome[key] += p.cost
-    return {
-        "round": row.id,
-        "title": row.title,
-        "phase": row.phase,
-        "currency": config.currency,
-        "rule": outcome.rule,
-        "budget": plain(outcome.budget),
-        "total_cost": plain(outcome.total_cost(costs)),
-        "ballots": len(election.ballots),
-        "selected": list(outcome.selected),
-        "notes": list(outcome.notes),
-        "projects": [
-            {
-                "id": d.project_id,
-                "name": election.project(d.project_id).name,
-                "cost": plain(costs[d.project_id]),
-                "votes": plain(scores[d.project_id]),
-                "funded": d.funded,
-                "explanation": d.explanation,
-            }
-            for d in outcome.decisions
-        ],
-        "spend_by_district": {k: plain(v) for k, v in sorted(by_district.items())},
-        "spend_by_category": {k: plain(v) for k, v in sorted(by_category.items())},
-        "spend_by_outcome": {
-            o.key: plain(by_outcome.get(o.key, Fraction(0))) for o in config.outcomes
-        },
-        "outcome_votes": outcome_tally(config, outcome_votes),
-    }
+    return by_district, by_category, by_outcome
 
 
-def outcome_tally(config: RoundConfig, votes: list[list[str]]) -> list[dict[str, Any]]:
+def _plain(amounts: dict[str, Fraction]) -> dict[str, str]:
+    return {k: plain(v) for k, v in sorted(amounts.items())}
+
+
+def outcome_tally(config: RoundConfig, votes: list[list[str]]) -> list[OutcomeVotes]:
     """Residents' votes on the outcome priorities.
 
     `ballots` counts the ballots naming an outcome; on a ranking ballot,
@@ -85,12 +104,12 @@ def outcome_tally(config: RoundConfig, votes: list[list[str]]) -> list[dict[str,
             first[ranking[0]] += 1
     ranked = config.ballot.outcome_vote == "ranking"
     return [
-        {
-            "key": o.key,
-            "title": o.title,
-            "ballots": named[o.key],
-            "first_choices": first[o.key] if ranked else None,
-            "borda": borda[o.key] if ranked else None,
-        }
+        OutcomeVotes(
+            key=o.key,
+            title=o.title,
+            ballots=named[o.key],
+            first_choices=first[o.key] if ranked else None,
+            borda=borda[o.key] if ranked else None,
+        )
         for o in config.outcomes
     ]

@@ -180,3 +180,24 @@ def test_openapi_schema_and_swagger(client: Client) -> None:
     assert schema.status_code == 200
     assert "/api/v1/rounds/import" in schema.json()["paths"]
     assert client.get("/schema/swagger").status_code == 200
+
+
+def test_every_api_response_body_has_a_named_schema(client: Client) -> None:
+    """A client generated from the OpenAPI document gets a type for every reply, not `object`."""
+    document = client.get("/schema/openapi.json").json()
+    untyped = []
+    for path, operations in document["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                body = response.get("content", {}).get("application/json")
+                if not status.startswith("2") or body is None:
+                    continue
+                schema = body["schema"]
+                named = schema.get("items", schema)
+                if "$ref" not in named and "oneOf" not in named:
+                    untyped.append(f"{method.upper()} {path} {status}")
+    assert untyped == []
+    results = document["components"]["schemas"]["ResultsReport"]["properties"]
+    assert results["projects"]["items"] == {"$ref": "#/components/schemas/ProjectResult"}

@@ -21,6 +21,7 @@ from pbengine.service.errors import Principal
 from pbengine.service.identity import principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay, verify_extends
+from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.database import make_engine, upgrade
@@ -35,11 +36,9 @@ AUDITOR = Principal(role="auditor")
 def imported_and_allocated(engine: Engine, path: Path) -> dict[str, Any]:
     """Import a pabulib file as a round, run its declared rule, and export the record."""
     with Session(engine) as session:
-        rounds = RoundService(session)
-        view = rounds.import_pb(COUNCIL, path.read_text(encoding="utf-8"))
-        assert view.row.id is not None
-        rounds.allocate(COUNCIL, view.row.id)
-        return AuditService(session).record(AUDITOR, view.row.id)
+        view = RoundService(session).import_pb(COUNCIL, path.read_text(encoding="utf-8"))
+        ResultsService(session).allocate(COUNCIL, view.id)
+        return AuditService(session).record(AUDITOR, view.id).model_dump(mode="json")
 
 
 @pytest.fixture
@@ -103,11 +102,11 @@ def test_a_later_record_extends_an_earlier_one(engine: Engine) -> None:
     with Session(engine) as session:
         rounds = RoundService(session)
         view = rounds.import_pb(COUNCIL, ASSEN.read_text(encoding="utf-8"))
-        assert view.row.id is not None
-        before = AuditService(session).record(AUDITOR, view.row.id)
-        rounds.allocate(COUNCIL, view.row.id)
-        rounds.change_phase(COUNCIL, view.row.id, "published")
-        after = AuditService(session).record(AUDITOR, view.row.id)
+        audit = AuditService(session)
+        before = audit.record(AUDITOR, view.id).model_dump(mode="json")
+        ResultsService(session).allocate(COUNCIL, view.id)
+        rounds.change_phase(COUNCIL, view.id, "published")
+        after = audit.record(AUDITOR, view.id).model_dump(mode="json")
     assert before["result"] is None
     assert replay(before).ok
     assert verify_extends(before, after) is None
@@ -135,12 +134,11 @@ def test_export_replay_and_verify_extends_on_the_command_line(
     upgrade(engine)
     with Session(engine) as session:
         view = RoundService(session).import_pb(COUNCIL, ASSEN.read_text(encoding="utf-8"))
-        round_id = view.row.id
+        round_id = view.id
     early = tmp_path / "early.json"
     assert main(["export", str(round_id), "--out", str(early)]) == 0
     with Session(engine) as session:
-        assert round_id is not None
-        RoundService(session).allocate(COUNCIL, round_id)
+        ResultsService(session).allocate(COUNCIL, round_id)
     engine.dispose()
     late = tmp_path / "late.json"
     assert main(["export", str(round_id), "--out", str(late)]) == 0
@@ -183,27 +181,26 @@ def test_concurrent_ballots_queue_on_postgresql_and_the_chain_stays_whole(
     with Session(engine) as session:
         rounds, proposals = RoundService(session), ProposalService(session)
         config = RoundConfig.model_validate({"title": "c", "budget": "100"})
-        round_id = rounds.create(staff, config).row.id
-        assert round_id is not None
+        round_id = rounds.create(staff, config).id
         rounds.change_phase(staff, round_id, "proposals")
         key = proposals.propose(Principal(), round_id, ProposalIn(title="p", cost_estimate="5"))
         rounds.change_phase(staff, round_id, "review")
-        proposals.review(staff, round_id, key["id"], ReviewIn(decision="accept", cost="5"))
+        proposals.review(staff, round_id, key.id, ReviewIn(decision="accept", cost="5"))
         rounds.change_phase(staff, round_id, "voting")
         codes = VotingService(session).issue_codes(staff, round_id, VoterCodesIn(count=40))
 
     def vote(code: str) -> int:
         with Session(engine) as session:
             voter = principal_for(session, code)
-            cast = VotingService(session).cast(voter, round_id, BallotIn(projects=[key["id"]]))
+            cast = VotingService(session).cast(voter, round_id, BallotIn(projects=[key.id]))
             return cast.status
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(vote, codes)) == [201] * 40
     with Session(engine) as session:
         RoundService(session).change_phase(staff, round_id, "closed")
-        RoundService(session).allocate(staff, round_id)
-        record = AuditService(session).record(AUDITOR, round_id)
+        ResultsService(session).allocate(staff, round_id)
+        record = AuditService(session).record(AUDITOR, round_id).model_dump(mode="json")
     engine.dispose()
     assert sum(e["type"] == "ballot.cast" for e in record["events"]) == 40
     assert replay(record).ok

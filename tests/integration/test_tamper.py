@@ -26,6 +26,7 @@ from pbengine.service.errors import Principal
 from pbengine.service.identity import principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay
+from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.database import make_engine, upgrade
@@ -54,14 +55,13 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
                 "revote": True,
             }
         )
-        round_id = rounds.create(STAFF, config).row.id
-        assert round_id is not None
+        round_id = rounds.create(STAFF, config).id
         rounds.change_phase(STAFF, round_id, "proposals")
         keys = []
         for i in range(8):
             cost = str(10_000 + 5_000 * i)
             proposal = ProposalIn(title=f"Project {i}", cost_estimate=cost, proposer=f"group {i}")
-            keys.append(proposals.propose(Principal(), round_id, proposal)["id"])
+            keys.append(proposals.propose(Principal(), round_id, proposal).id)
         rounds.change_phase(STAFF, round_id, "review")
         for key in keys[:-1]:
             proposals.review(STAFF, round_id, key, ReviewIn(decision="accept", cost="20000"))
@@ -84,11 +84,11 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
                 voting.cast(voter, round_id, BallotIn(projects=[keys[0]]))
         voting.issue_codes(STAFF, round_id, VoterCodesIn(count=10))  # never used
         rounds.change_phase(STAFF, round_id, "closed")
-        rounds.allocate(STAFF, round_id)
+        ResultsService(session).allocate(STAFF, round_id)
         rounds.change_phase(STAFF, round_id, "published")
         exported = AuditService(session).record(Principal(role="auditor"), round_id)
     engine.dispose()
-    return exported
+    return exported.model_dump(mode="json")
 
 
 def fails(record: Record, *where: str) -> None:

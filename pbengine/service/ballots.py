@@ -1,0 +1,285 @@
+"""A ballot before it is stored: whose it is, by which channel, and what of it counts.
+
+One code, one counted ballot, and no channel overwrites another silently
+(docs/voting.md):
+
+- online, a later ballot from the same code replaces the earlier one while
+  voting is open (if the round allows revoting); a part of the ballot it
+  leaves out (the projects or points, the outcome priorities) is kept from
+  the earlier ballot, and the reply says so;
+- a ballot entered by staff from paper (or assisted) is final: the code
+  cannot then vote online;
+- staff cannot enter a ballot for a code that has voted, by any channel,
+  unless they override it explicitly, giving a reason that the ballot's event
+  in the round's record keeps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pbengine.core.ballot_check import BallotError, check_ballot
+from pbengine.core.election import VoteType
+from pbengine.core.money import parse_amount
+from pbengine.service.access import own_round, require_known
+from pbengine.service.config import Amount, RoundConfig
+from pbengine.service.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    Principal,
+    UnauthorizedError,
+)
+from pbengine.service.replies import BallotReceipt, CountedBallot
+from pbengine.store.repository import ACCEPTED, RoundRepository
+from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow
+from pbengine.store.tokens import voter_code_digest
+from pbengine.store.unit_of_work import UnitOfWork
+
+STAFF_CHANNELS = ("paper", "assisted")
+ONLINE = "online"
+
+
+class BallotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[str] | None = Field(
+        default=None,
+        description="project ids; best first on an ordinal ballot. Left out of a revote "
+        "online: the earlier ballot's projects are kept",
+    )
+    points: dict[str, Amount] | None = Field(
+        default=None,
+        description="cumulative and scoring ballots: points per project id. Left out of a "
+        "revote online (with projects): the earlier ballot's points are kept",
+    )
+    outcomes: list[str] | None = Field(
+        default=None,
+        description="outcome priority keys; most important first. Left out of a revote "
+        "online: the earlier ballot's are kept; [] names none",
+    )
+    voter_code: str | None = Field(
+        default=None, description="staff entering a paper or assisted ballot: the voter's code"
+    )
+    channel: Literal["paper", "assisted"] | None = Field(
+        default=None, description="staff only: how the ballot reached them"
+    )
+    override: bool = Field(
+        default=False,
+        description="staff only: replace the ballot this code has already cast (online or "
+        "entered earlier); needs an override_reason",
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="staff only, with override: why; kept in the round's record with the ballot",
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Whose ballot this is, the channel it came by, and the staff member who entered it."""
+
+    voter: VoterCodeRow
+    channel: str
+    staff: str | None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A ballot as it will be counted: the request, with what a revote left out filled in."""
+
+    projects: list[str]
+    points: dict[str, str] | None
+    outcomes: list[str]
+    kept: list[str]
+    """The parts kept from the voter's earlier ballot."""
+
+
+def entry_of(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: BallotIn) -> Entry:
+    """Who casts this ballot: a resident with their code, or staff giving a voter's code."""
+    if principal.is_resident:
+        return _resident(uow, principal, row, ballot)
+    if principal.role is None:
+        raise UnauthorizedError(
+            "voting needs a voter code: send 'Authorization: Bearer <code>'", "authorization"
+        )
+    assert row.id is not None
+    own_round(uow.rounds, principal, row.id)  # auditors and other councils stop here
+    return _staff(uow, principal, row, ballot)
+
+
+def _resident(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: BallotIn) -> Entry:
+    if ballot.voter_code is not None or ballot.channel is not None:
+        raise InvalidError(
+            "voter_code and channel are for staff entering a ballot on paper", "voter_code"
+        )
+    if ballot.override or ballot.override_reason is not None:
+        raise InvalidError(
+            "override is for council staff replacing a ballot already cast", "override"
+        )
+    if principal.round_id != row.id or principal.voter_key is None:
+        raise ForbiddenError("this voter code is for another round", "authorization")
+    assert row.id is not None
+    voter = uow.ballots.voter_by_key(row.id, principal.voter_key)
+    assert voter is not None
+    return Entry(voter, ONLINE, None)
+
+
+def _staff(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: BallotIn) -> Entry:
+    if ballot.channel is None:
+        raise InvalidError("staff entering a ballot say how it came: paper or assisted", "channel")
+    if not ballot.voter_code:
+        raise InvalidError("staff entering a ballot give the voter's code", "voter_code")
+    if ballot.override_reason is not None and not ballot.override:
+        raise InvalidError("an override_reason goes with override: true", "override")
+    if ballot.override and not override_reason(ballot):
+        raise InvalidError(
+            "an override replaces the ballot this code has cast: say why in override_reason "
+            "(the round's record keeps it)",
+            "override_reason",
+        )
+    voter = uow.ballots.voter_by_digest(voter_code_digest(ballot.voter_code))
+    if voter is None or voter.round_id != row.id:
+        raise InvalidError("no such voter code in this round", "voter_code")
+    return Entry(voter, ballot.channel, principal.staff)
+
+
+def override_reason(ballot: BallotIn) -> str:
+    """An override's reason, as the round's record keeps it."""
+    return (ballot.override_reason or "").strip()
+
+
+def check_may_vote(
+    config: RoundConfig, existing: BallotRow | None, channel: str, ballot: BallotIn
+) -> None:
+    """One counted ballot per code, and no channel overwrites another silently."""
+    if existing is None:
+        if ballot.override:
+            raise InvalidError(
+                "nothing to override: no ballot has been cast with this voter code", "override"
+            )
+        return
+    if channel in STAFF_CHANNELS:
+        if ballot.override:
+            return  # the one exception: explicit, with its reason in the record
+        raise ConflictError(
+            f"this voter code has been used: {_described(existing)}. A staff entry never "
+            "replaces a ballot silently: to replace it, send override: true with an "
+            "override_reason, which the round's record keeps",
+            "voter_code",
+        )
+    if existing.channel in STAFF_CHANNELS:
+        raise ConflictError(
+            f"this voter code has been used: {_described(existing)}, and that ballot is "
+            "final online",
+            "voter_code",
+        )
+    if not config.revote:
+        raise ConflictError(
+            f"this voter code has been used: {_described(existing)}; the round allows one "
+            "ballot per code",
+            "voter_code",
+        )
+
+
+def _described(ballot: BallotRow) -> str:
+    """'an online ballot was cast with it at 2027-05-04 18:02:11 UTC', for a refusal."""
+    channel = ballot.channel
+    how = "cast with it" if channel == ONLINE else "entered for it by council staff"
+    article = "an" if channel[:1] in "aeiou" else "a"
+    when = "" if ballot.cast_at is None else f" at {ballot.cast_at:%Y-%m-%d %H:%M:%S} UTC"
+    return f"{article} {channel} ballot was {how}{when}"
+
+
+def counted(ballot: BallotIn, existing: BallotRow | None, channel: str) -> Counted:
+    """The ballot to count: on a revote online, the parts left out are the earlier ones.
+
+    A staff entry (paper, assisted, an override) is the whole of the voter's ballot
+    as it reached staff, so nothing is kept for it.
+    """
+    if ballot.projects is None and ballot.points is None and ballot.outcomes is None:
+        raise InvalidError("the ballot names no project and no outcome priority", "projects")
+    revote = existing is not None and existing.channel == ONLINE and channel == ONLINE
+    kept: list[str] = []
+    projects, points = ballot.projects or [], ballot.points
+    if revote and ballot.projects is None and ballot.points is None:
+        assert existing is not None
+        projects = json.loads(existing.projects_json)
+        if existing.points_json is not None:
+            amounts = json.loads(existing.points_json)
+            points = dict(zip(projects, amounts, strict=True))
+            projects = []
+        kept.append("projects" if points is None else "points")
+    outcomes = ballot.outcomes or []
+    if revote and ballot.outcomes is None:
+        assert existing is not None
+        outcomes = json.loads(existing.outcomes_json or "[]")
+        kept.append("outcomes")
+    return Counted(projects, points, outcomes, kept)
+
+
+def checked_choices(
+    rounds: RoundRepository, row: RoundRow, config: RoundConfig, ballot: Counted
+) -> tuple[list[str], list[Fraction] | None]:
+    """The projects (and points) the ballot counts for, checked against the round's ballot."""
+    assert row.id is not None
+    vote_type = VoteType(row.vote_type)
+    if vote_type.has_points:
+        if ballot.projects:
+            raise InvalidError(
+                f"a {vote_type} ballot gives points: send 'points', not 'projects'", "projects"
+            )
+        projects = list((ballot.points or {}).keys())
+        points: list[Fraction] | None = [
+            parse_amount(value) for value in (ballot.points or {}).values()
+        ]
+    else:
+        projects, points = list(ballot.projects), None
+        if ballot.points is not None:
+            raise InvalidError(f"a {vote_type} ballot gives no points", "points")
+    _check_outcomes(config, ballot.outcomes)
+    if not projects and not ballot.outcomes:
+        raise InvalidError("the ballot names no project and no outcome priority", "projects")
+    costs = {p.project_key: parse_amount(p.cost) for p in rounds.projects(row.id, status=ACCEPTED)}
+    try:
+        check_ballot(vote_type, config.limits(), costs, projects, points)
+    except BallotError as exc:
+        raise InvalidError(exc.problem, exc.field) from None
+    return projects, points
+
+
+def _check_outcomes(config: RoundConfig, outcomes: list[str]) -> None:
+    keys = [o.key for o in config.outcomes]
+    require_known("outcome priority", "outcomes", outcomes, keys, "outcomes")
+    most = config.ballot.max_outcomes
+    if most is not None and len(outcomes) > most:
+        raise InvalidError(
+            f"{len(outcomes)} outcome priorities named, above the maximum of {most}",
+            "max_outcomes",
+        )
+
+
+def receipt(ballot: BallotRow, counted: Counted) -> BallotReceipt:
+    """The reply to an accepted ballot: the whole ballot as counted, and what of it a revote
+    left out and so kept, so a resident sees at once that their earlier choices stand."""
+    assert ballot.cast_at is not None
+    assert ballot.receipt is not None
+    return BallotReceipt(
+        round=ballot.round_id,
+        tracker=ballot.receipt,
+        channel=ballot.channel,
+        replaced_earlier_ballot=ballot.replaced > 0,
+        cast_at=ballot.cast_at.isoformat(),
+        ballot=CountedBallot(
+            projects=json.loads(ballot.projects_json),
+            points=None if ballot.points_json is None else json.loads(ballot.points_json),
+            outcomes=counted.outcomes,
+        ),
+        kept_from_earlier_ballot=counted.kept,
+    )
