@@ -50,6 +50,7 @@ from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService  # noq
 from pbengine.store.database import make_engine, upgrade  # noqa: E402
 from pbengine.store.events import EventLog  # noqa: E402
 from pbengine.store.tables import RoundRow, utc_now  # noqa: E402
+from pbengine.store.unit_of_work import UnitOfWork  # noqa: E402
 
 STAFF = Principal(role="council", council="Bench", staff="bench")
 PROJECTS = 10
@@ -71,13 +72,12 @@ def open_round(engine: Engine, ballots: int) -> tuple[int, list[str], list[str]]
         config = RoundConfig.model_validate(
             {"title": "bench", "budget": "100000", "ballot": {"type": "approval"}}
         )
-        round_id = rounds.create(STAFF, config).row.id
-        assert round_id is not None
+        round_id = rounds.create(STAFF, config).id
         rounds.change_phase(STAFF, round_id, "proposals")
         keys = [
-            proposals.propose(Principal(), round_id, ProposalIn(title=f"p{i}", cost_estimate="9"))[
-                "id"
-            ]
+            proposals.propose(
+                Principal(), round_id, ProposalIn(title=f"p{i}", cost_estimate="9")
+            ).id
             for i in range(PROJECTS)
         ]
         rounds.change_phase(STAFF, round_id, "review")
@@ -98,7 +98,7 @@ def cast_all(engine: Engine, logged: bool, ballots: int) -> float:
             log = None if logged else UnloggedEvents(session)
             voter = principal_for(session, code)
             ballot = BallotIn(projects=chance.sample(keys, 3))
-            VotingService(session, log).cast(voter, round_id, ballot)
+            VotingService(UnitOfWork(session, log=log)).cast(voter, round_id, ballot)
     return ballots / (time.perf_counter() - started)
 
 

@@ -25,13 +25,15 @@ def add_commands(commands: Commands) -> None:
     export.set_defaults(handler=_export)
 
     replay = commands.add_parser(
-        "replay", help="verify a record's chain, rebuild the round, recompute its allocation"
+        "replay",
+        help="verify a record's chain, rebuild the round, recompute its allocation",
     )
     replay.add_argument("record", help="a record file from `export` or GET .../record")
     replay.set_defaults(handler=_replay)
 
     extends = commands.add_parser(
-        "verify-extends", help="check that a later record keeps every event of an earlier one"
+        "verify-extends",
+        help="check that a later record keeps every event of an earlier one",
     )
     extends.add_argument("old", help="the earlier record")
     extends.add_argument("new", help="the later record")
@@ -45,7 +47,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         settings,
         args.round,
         lambda session, auditor: AuditService(session).record(auditor, args.round),
-    )
+    ).model_dump(mode="json")
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
     # Written aside and renamed, so a failure never leaves half a record under the name.
@@ -64,7 +66,11 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     del settings
     record = _read(args.record)
     events = len(record.get("events") or [])
-    print(f"replaying {events:,} events from {args.record} ...", file=sys.stderr, flush=True)
+    print(
+        f"replaying {events:,} events from {args.record} ...",
+        file=sys.stderr,
+        flush=True,
+    )
     outcome = replay(record)
     if not outcome.ok:
         print(f"replay FAILED: {outcome.problem}")

@@ -7,7 +7,13 @@ import sys
 from fractions import Fraction
 from typing import Any, TextIO
 
-from pbengine.cli.common import Commands, UsageError, load_election, print_json, read_as_auditor
+from pbengine.cli.common import (
+    Commands,
+    UsageError,
+    load_election,
+    print_json,
+    read_as_auditor,
+)
 from pbengine.cli.elections import add_fairness_option, fairness_document, outcome_json
 from pbengine.core.fairness.equalities import allocate_and_report
 from pbengine.core.money import parse_amount, readable
@@ -18,10 +24,12 @@ from pbengine.settings import Settings
 
 def add_commands(commands: Commands) -> None:
     report = commands.add_parser(
-        "report", help="the equalities report: whom a result serves, what the rules changed"
+        "report",
+        help="the equalities report: whom a result serves, what the rules changed",
     )
     report.add_argument(
-        "target", help="a pabulib .pb file, 'demo', or a round id in PBENGINE_DATABASE_URL"
+        "target",
+        help="a pabulib .pb file, 'demo', or a round id in PBENGINE_DATABASE_URL",
     )
     add_fairness_option(
         report,
@@ -54,13 +62,14 @@ def _file_report(target: str, fairness: str | None) -> dict[str, Any]:
 
 
 def _round_report(settings: Settings, round_id: int) -> dict[str, Any]:
-    from pbengine.service.rounds import RoundService
+    from pbengine.service.results import ResultsService
 
-    return read_as_auditor(
+    report = read_as_auditor(
         settings,
         round_id,
-        lambda session, auditor: RoundService(session).results(auditor, round_id),
+        lambda session, auditor: ResultsService(session).results(auditor, round_id),
     )
+    return report.model_dump(mode="json")
 
 
 def _print_report(report: dict[str, Any], out: TextIO) -> None:

@@ -17,10 +17,16 @@ from sqlmodel import Session
 from pbengine.core.election import Election
 from pbengine.core.phases import Phase
 from pbengine.formats.pabulib import read_text
-from pbengine.service.config import BallotSettings, District, OutcomePriority, RoundConfig
+from pbengine.service.config import (
+    BallotSettings,
+    District,
+    OutcomePriority,
+    RoundConfig,
+)
 from pbengine.service.errors import Principal
 from pbengine.service.identity import principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
+from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 
@@ -74,7 +80,7 @@ def load_demo(engine: Engine) -> Demo:
         _vote(session, published, election)
         rounds = RoundService(session)
         rounds.change_phase(STAFF, published, Phase.CLOSED)
-        rounds.allocate(STAFF, published)
+        ResultsService(session).allocate(STAFF, published)
         rounds.change_phase(STAFF, published, Phase.PUBLISHED)
         voting, _ = _round(session, election, VOTING_TITLE)
         codes = VotingService(session).issue_codes(STAFF, voting, VoterCodesIn(count=5))
@@ -97,9 +103,7 @@ def _round(session: Session, election: Election, title: str) -> tuple[int, dict[
         ballot=BallotSettings(type="approval", min_length=1, max_outcomes=2),
     )
     rounds = RoundService(session)
-    view = rounds.create(STAFF, config)
-    assert view.row.id is not None
-    round_id = view.row.id
+    round_id = rounds.create(STAFF, config).id
     rounds.change_phase(STAFF, round_id, Phase.PROPOSALS)
     proposals = ProposalService(session)
     keys: dict[str, str] = {}
@@ -115,12 +119,14 @@ def _round(session: Session, election: Election, title: str) -> tuple[int, dict[
                 outcomes=SERVES[p.targets[0]],
             ),
         )
-        keys[p.id] = made["id"]
+        keys[p.id] = made.id
     duplicate = proposals.propose(
         Principal(),
         round_id,
         ProposalIn(
-            title="Lunch club for older residents", cost_estimate="40000", outcomes=["older-people"]
+            title="Lunch club for older residents",
+            cost_estimate="40000",
+            outcomes=["older-people"],
         ),
     )
     rounds.change_phase(STAFF, round_id, Phase.REVIEW)
@@ -129,7 +135,7 @@ def _round(session: Session, election: Election, title: str) -> tuple[int, dict[
     proposals.review(
         STAFF,
         round_id,
-        duplicate["id"],
+        duplicate.id,
         ReviewIn(decision="merge", into=keys[election.projects[0].id]),
     )
     rounds.change_phase(STAFF, round_id, Phase.VOTING)
@@ -138,7 +144,7 @@ def _round(session: Session, election: Election, title: str) -> tuple[int, dict[
 
 def _vote(session: Session, round_id: int, election: Election) -> None:
     voting = VotingService(session)
-    project_keys = {p["title"]: p["id"] for p in ProposalService(session).listing(STAFF, round_id)}
+    project_keys = {p.title: p.id for p in ProposalService(session).listing(STAFF, round_id)}
     by_demo_id = {p.id: project_keys[p.name] for p in election.projects}
     for ballot in election.ballots:
         district = ballot.attributes.get("district", "")
