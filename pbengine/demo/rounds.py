@@ -89,9 +89,28 @@ def load_demo(engine: Engine) -> Demo:
 
 def _round(session: Session, election: Election, title: str) -> tuple[int, dict[str, str]]:
     """A round taken from draft to voting; returns it and its project keys by demo id."""
+    rounds = RoundService(session)
+    round_id = rounds.create(STAFF, _config(election, title)).id
+    rounds.change_phase(STAFF, round_id, Phase.PROPOSALS)
+    keys, duplicate = _propose(session, round_id, election)
+    rounds.change_phase(STAFF, round_id, Phase.REVIEW)
+    proposals = ProposalService(session)
+    for p in election.projects:
+        proposals.review(STAFF, round_id, keys[p.id], ReviewIn(decision="accept", cost=str(p.cost)))
+    proposals.review(
+        STAFF,
+        round_id,
+        duplicate,
+        ReviewIn(decision="merge", into=keys[election.projects[0].id]),
+    )
+    rounds.change_phase(STAFF, round_id, Phase.VOTING)
+    return round_id, keys
+
+
+def _config(election: Election, title: str) -> RoundConfig:
     districts = list(dict.fromkeys(p.district for p in election.projects if p.district))
     categories = list(dict.fromkeys(c for p in election.projects for c in p.categories))
-    config = RoundConfig(
+    return RoundConfig(
         title=title,
         description="A fictional round bundled with pbengine.",
         budget=str(election.budget),
@@ -102,9 +121,10 @@ def _round(session: Session, election: Election, title: str) -> tuple[int, dict[
         rule="equalshares/add1",
         ballot=BallotSettings(type="approval", min_length=1, max_outcomes=2),
     )
-    rounds = RoundService(session)
-    round_id = rounds.create(STAFF, config).id
-    rounds.change_phase(STAFF, round_id, Phase.PROPOSALS)
+
+
+def _propose(session: Session, round_id: int, election: Election) -> tuple[dict[str, str], str]:
+    """The demo's projects as residents' proposals, and one duplicate to merge."""
     proposals = ProposalService(session)
     keys: dict[str, str] = {}
     for p in election.projects:
@@ -129,17 +149,7 @@ def _round(session: Session, election: Election, title: str) -> tuple[int, dict[
             outcomes=["older-people"],
         ),
     )
-    rounds.change_phase(STAFF, round_id, Phase.REVIEW)
-    for p in election.projects:
-        proposals.review(STAFF, round_id, keys[p.id], ReviewIn(decision="accept", cost=str(p.cost)))
-    proposals.review(
-        STAFF,
-        round_id,
-        duplicate.id,
-        ReviewIn(decision="merge", into=keys[election.projects[0].id]),
-    )
-    rounds.change_phase(STAFF, round_id, Phase.VOTING)
-    return round_id, keys
+    return keys, duplicate.id
 
 
 def _vote(session: Session, round_id: int, election: Election) -> None:
