@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from pbengine.core.audit import kinds
 from pbengine.core.canonical import digest
+from pbengine.core.election_json import project_to_json
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import Phase
-from pbengine.formats.election_json import project_to_json
 from pbengine.service.access import (
     config_of,
     get_round,

@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from pbengine.core.audit import kinds
 from pbengine.core.election import Election
+from pbengine.core.election_json import points_to_json, project_to_json
 from pbengine.core.money import parse_amount
 from pbengine.core.phases import Phase, PhaseError, check_transition
-from pbengine.formats.election_json import points_to_json, project_to_json
 from pbengine.formats.pabulib import read_text, write_text
 from pbengine.service.access import (
     config_of,

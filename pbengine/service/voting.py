@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from pbengine.core.audit import kinds
 from pbengine.core.canonical import digest
+from pbengine.core.election_json import points_to_json
 from pbengine.core.phases import ORDER, Phase
-from pbengine.formats.election_json import points_to_json
 from pbengine.service.access import config_of, get_round, own_round, phase_of, require_known
 from pbengine.service.ballots import (
     BallotIn,

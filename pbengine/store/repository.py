@@ -13,15 +13,15 @@ from sqlmodel import Session, col, select
 
 from pbengine.core.audit import kinds
 from pbengine.core.election import Ballot, BallotLimits, Election, Project, VoteType
-from pbengine.core.money import parse_amount, plain
-from pbengine.core.outcome import Decision, Outcome
-from pbengine.formats.election_json import (
+from pbengine.core.election_json import (
     ballot_from_json,
     election_from_json,
     header_of,
     limits_to_json,
     points_to_json,
 )
+from pbengine.core.money import parse_amount, plain
+from pbengine.core.outcome import Decision, Outcome
 from pbengine.store.tables import AllocationRow, BallotRow, EventRow, ProjectRow, RoundRow
 
 # A project's review status.

@@ -19,12 +19,12 @@ from pbengine.core.audit import kinds
 from pbengine.core.audit.result import first_difference, result_document, result_hash
 from pbengine.core.canonical import canonical
 from pbengine.core.election import Election
-from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition
-from pbengine.formats.election_json import (
+from pbengine.core.election_json import (
     ballot_from_json,
     election_from_json,
     project_from_json,
 )
+from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition
 from pbengine.service.allocation import (
     allocation_settings,
     round_facts,
