@@ -1,4 +1,9 @@
-"""The application factory: the one place where the API's parts are wired together."""
+"""The API's application factory: the one place where the API's parts are wired together.
+
+`api_config` is the API as a Litestar configuration, so that pbengine.web can
+compose it with the resident pages (a sibling adapter this package may not
+import); `create_app` is the API alone.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
+from litestar.config.app import AppConfig
 from litestar.di import NamedDependency, Provide
 from litestar.enums import ScopeType
 from litestar.openapi.config import OpenAPIConfig
@@ -42,11 +48,24 @@ def create_app(
     max_body: int | None = None,
     settings: Settings | None = None,
 ) -> Litestar:
-    """Build the app on `engine`, or on the settings' database (bootstrapped: schema upgraded).
+    """The JSON API alone, on `engine` or on the settings' database (see `api_config`).
+
+    `pbengine serve` runs pbengine.web's app, which adds the resident pages to this.
+    """
+    return Litestar.from_config(api_config(engine, max_body=max_body, settings=settings))
+
+
+def api_config(
+    engine: Engine | None = None,
+    *,
+    max_body: int | None = None,
+    settings: Settings | None = None,
+) -> AppConfig:
+    """The API's configuration on `engine`, or on the settings' database (bootstrapped:
+    schema upgraded).
 
     An engine passed in is the caller's, its schema already upgraded (the tests). With no
-    arguments (`pbengine serve`, `uvicorn --factory pbengine.api:create_app`) the environment
-    decides.
+    arguments the environment decides.
     """
     settings = settings or Settings.from_env()
     engine = engine or bootstrap(settings)
@@ -57,7 +76,7 @@ def create_app(
             yield session
 
     limit = max_body or settings.max_body
-    return Litestar(
+    return AppConfig(
         route_handlers=_routes(import_limit=limit),
         dependencies={
             "session": Provide(provide_session),

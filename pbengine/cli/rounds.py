@@ -15,8 +15,8 @@ from pbengine.cli.common import Commands
 from pbengine.settings import Settings
 
 # `serve` hands uvicorn the app factory by name, as `uvicorn --factory` would: the command
-# line starts a server for the API without depending on it (see [tool.importlinter]).
-APP_FACTORY = "pbengine.api:create_app"
+# line starts a server for the API and the pages without depending on them ([tool.importlinter]).
+APP_FACTORY = "pbengine.web:create_app"
 
 
 def add_commands(commands: Commands) -> None:

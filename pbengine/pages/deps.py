@@ -1,0 +1,43 @@
+"""What every page handler receives: the request's unit of work and language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from sqlmodel import Session
+
+from pbengine.pages.i18n import COOKIE, Language, choose
+from pbengine.store.unit_of_work import UnitOfWork
+
+Work = NamedDependency[UnitOfWork]
+Lang = NamedDependency[Language]
+
+# A year: a resident who chose a language should not have to choose it again each round.
+COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def provide_unit_of_work(session: NamedDependency[Session]) -> UnitOfWork:
+    # The app's per-request session (closed, and so rolled back if uncommitted, at the end);
+    # each service call commits or rolls back within it.
+    return UnitOfWork(session)
+
+
+def provide_language(request: Request[Any, Any, Any]) -> Language:
+    asked = request.query_params.get("lang")
+    cookie = request.cookies.get(COOKIE)
+    code = choose(asked, cookie, request.headers.get("accept-language"))
+    return Language(code, remember=asked == code and cookie != code)
+
+
+def language_cookie(language: Language) -> Cookie:
+    """A language chosen with `?lang=`, kept for the pages that follow."""
+    return Cookie(key=COOKIE, value=language.code, max_age=COOKIE_SECONDS, samesite="lax", path="/")
+
+
+DEPENDENCIES = {
+    "uow": Provide(provide_unit_of_work, sync_to_thread=False),
+    "language": Provide(provide_language, sync_to_thread=False),
+}

@@ -1,0 +1,73 @@
+"""The main points of a result's equalities report, in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pbengine.pages.explain import N_, Sentence
+from pbengine.pages.i18n import Language
+
+
+def equality_points(
+    report: Mapping[str, Any], names: Mapping[str, str], language: Language, currency: str
+) -> list[Sentence]:
+    points: list[Sentence] = []
+    overall = (report.get("coverage") or {}).get("overall")
+    if overall is not None:
+        points.append(
+            Sentence(
+                N_("%(share)s of voters see at least one project they voted for funded."),
+                {"share": language.percent(overall)},
+            )
+        )
+    for district, facts in (report.get("spend_by_district") or {}).items():
+        if facts.get("share_of_spend") is None:
+            continue
+        if facts.get("share_of_population") is not None:
+            points.append(
+                Sentence(
+                    N_(
+                        "%(district)s: %(spend)s of the spending, home to %(population)s of "
+                        "the residents."
+                    ),
+                    {
+                        "district": district,
+                        "spend": language.percent(facts["share_of_spend"]),
+                        "population": language.percent(facts["share_of_population"]),
+                    },
+                )
+            )
+        elif facts.get("share_of_voters") is not None:
+            points.append(
+                Sentence(
+                    N_("%(district)s: %(spend)s of the spending, %(voters)s of the voters."),
+                    {
+                        "district": district,
+                        "spend": language.percent(facts["share_of_spend"]),
+                        "voters": language.percent(facts["share_of_voters"]),
+                    },
+                )
+            )
+    for check in report.get("constraints") or []:
+        if check.get("met"):
+            points.append(Sentence(N_("Rule met: %(rule)s."), {"rule": check["label"]}))
+        else:
+            points.append(
+                Sentence(
+                    N_("Rule not met: %(rule)s, short by %(shortfall)s."),
+                    {
+                        "rule": check["label"],
+                        "shortfall": language.money(check.get("shortfall") or "0", currency),
+                    },
+                )
+            )
+    effect = report.get("effect") or {}
+    for key, message in (
+        ("brought_in", N_("The fairness rules brought in: %(projects)s.")),
+        ("pushed_out", N_("The fairness rules left out: %(projects)s.")),
+    ):
+        if effect.get(key):
+            listed = "; ".join(names.get(p, p) for p in effect[key])
+            points.append(Sentence(message, {"projects": listed}))
+    return points

@@ -1,0 +1,176 @@
+"""Pages to read: the rounds, one round, its projects, its results, a tracker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from pbengine.core.phases import LIFECYCLE, ORDER, Phase
+from pbengine.pages.charts import bar_chart
+from pbengine.pages.deps import DEPENDENCIES, Lang, Work
+from pbengine.pages.explain import N_, PHASES, fairness_sentences, rule_family, rule_sentences
+from pbengine.pages.results import equality_points
+from pbengine.pages.templating import page
+from pbengine.service.audit import AuditService
+from pbengine.service.errors import PUBLIC, ServiceError
+from pbengine.service.proposals import ProposalService
+from pbengine.service.results import ResultsService
+from pbengine.service.rounds import RoundService, RoundView
+
+PAST = (Phase.PUBLISHED, Phase.VOID)
+NONE = "(none)"
+
+
+class RoundPages(Controller):
+    path = "/"
+    dependencies = DEPENDENCIES
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def index(self, uow: Work, language: Lang) -> Template:
+        rounds = RoundService(uow)
+        views = [rounds.view(r.id) for r in rounds.all_rounds()]
+        return page(
+            "index.html",
+            language,
+            current=[v for v in views if v.phase not in PAST],
+            past=[v for v in views if v.phase in PAST],
+            phases=PHASES,
+        )
+
+    @get("/rounds/{round_id:int}", sync_to_thread=True)
+    def round(self, uow: Work, language: Lang, round_id: FromPath[int]) -> Template:
+        view = RoundService(uow).view(round_id)
+        projects = ProposalService(uow).listing(PUBLIC, round_id)
+        config = view.config
+        fairness = fairness_sentences(
+            config.fairness.document if config.fairness else None,
+            {d.name: d.budget for d in config.districts if d.budget is not None},
+            {p.id: p.title for p in projects},
+            language,
+            config.currency,
+        )
+        return page(
+            "round.html",
+            language,
+            round=view,
+            phases=PHASES,
+            schedule=schedule(view),
+            rule_family=rule_family(view.rule),
+            rule_sentences=rule_sentences(view.rule),
+            fairness=fairness,
+            accepted=sum(1 for p in projects if p.status == "accepted"),
+        )
+
+    @get("/rounds/{round_id:int}/projects", sync_to_thread=True)
+    def projects(
+        self,
+        *,
+        uow: Work,
+        language: Lang,
+        round_id: FromPath[int],
+        district: FromQuery[str | None] = None,
+        category: FromQuery[str | None] = None,
+        outcome: FromQuery[str | None] = None,
+    ) -> Template:
+        view = RoundService(uow).view(round_id)
+        everything = ProposalService(uow).listing(PUBLIC, round_id)
+        shown = [
+            p
+            for p in everything
+            if (not district or p.district == district or (district == "-" and not p.district))
+            and (not category or category in p.categories)
+            and (not outcome or outcome in p.outcomes)
+        ]
+        return page(
+            "projects.html",
+            language,
+            round=view,
+            phases=PHASES,
+            projects=shown,
+            total=len(everything),
+            titles={p.id: p.title for p in everything},
+            outcome_titles={o.key: o.title for o in view.config.outcomes},
+            chosen={"district": district, "category": category, "outcome": outcome},
+        )
+
+    @get("/rounds/{round_id:int}/results", sync_to_thread=True)
+    def results(self, uow: Work, language: Lang, round_id: FromPath[int]) -> Template:
+        view = RoundService(uow).view(round_id)
+        try:
+            report = ResultsService(uow).results(PUBLIC, round_id)
+        except ServiceError:
+            return page("results_pending.html", language, round=view, phases=PHASES)
+        # "(none)" is the report's name for city-wide projects and for those in no category.
+        money = {
+            "district": _relabelled(report.spend_by_district, language.translate(N_("Whole city"))),
+            "category": _relabelled(
+                report.spend_by_category, language.translate(N_("No category"))
+            ),
+        }
+        charts = {
+            what: bar_chart(
+                amounts, {k: language.money(v, report.currency) for k, v in amounts.items()}
+            )
+            for what, amounts in money.items()
+        }
+        names = {p.id: p.name for p in report.projects}
+        return page(
+            "results.html",
+            language,
+            round=view,
+            phases=PHASES,
+            report=report,
+            charts=charts,
+            funded=[p for p in report.projects if p.funded],
+            not_funded=[p for p in report.projects if not p.funded],
+            points=equality_points(report.equalities, names, language, report.currency),
+        )
+
+    @get("/rounds/{round_id:int}/track", sync_to_thread=True)
+    def track(
+        self,
+        uow: Work,
+        language: Lang,
+        round_id: FromPath[int],
+        tracker: FromQuery[str | None] = None,
+    ) -> Template:
+        view = RoundService(uow).view(round_id)
+        published = ORDER.index(view.phase) > ORDER.index(Phase.VOTING)
+        asked = (tracker or "").strip().lower()
+        counted: bool | None = None
+        ballots = None
+        if published:
+            listing = AuditService(uow).trackers(round_id)
+            ballots = listing.ballots
+            if asked:
+                counted = asked in listing.trackers
+        return page(
+            "track.html",
+            language,
+            round=view,
+            phases=PHASES,
+            published=published,
+            tracker=asked,
+            counted=counted,
+            ballots=ballots,
+        )
+
+
+def schedule(view: RoundView) -> list[tuple[Phase, datetime, datetime | None]]:
+    """Each scheduled phase with its start and, when the next one is scheduled, its end."""
+    planned = view.config.schedule
+    rows = []
+    for i, phase in enumerate(LIFECYCLE):
+        if phase not in planned:
+            continue
+        following = next((planned[p] for p in LIFECYCLE[i + 1 :] if p in planned), None)
+        rows.append((phase, planned[phase], following))
+    return rows
+
+
+def _relabelled(amounts: dict[str, str], none: str) -> dict[str, str]:
+    return {none if name == NONE else name: amount for name, amount in amounts.items()}
