@@ -45,6 +45,8 @@ def pages_router() -> Router:
         response_headers=[
             ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
             ResponseHeader(name="Referrer-Policy", value="same-origin"),
+            # The language of a page follows these two request headers.
+            ResponseHeader(name="Vary", value="Accept-Language, Cookie"),
         ],
         include_in_schema=False,
     )

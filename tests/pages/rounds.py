@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from pbengine.core.phases import Phase
 from pbengine.service.config import BallotSettings, District, OutcomePriority, RoundConfig
-from pbengine.service.errors import Principal
-from pbengine.service.proposals import ProposalService, ReviewIn
+from pbengine.service.errors import PUBLIC, Principal
+from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import VoterCodesIn, VotingService
@@ -110,3 +110,25 @@ def error_for(page: str, field: str) -> str:
     control = re.search(rf'id="{field}"[^>]*aria-describedby="[^"]*{field}-error', page)
     assert control, f"the {field} control does not point to its error"
     return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def voting_round(engine: Engine, ballot: BallotSettings) -> tuple[int, list[str], list[str]]:
+    """A round open for voting on `ballot`, with three accepted projects and two codes."""
+    round_id = new_round(engine, CONFIG.model_copy(update={"ballot": ballot}))
+    move(engine, round_id, Phase.PROPOSALS)
+    with Session(engine) as session:
+        projects = [
+            ProposalService(session)
+            .propose(
+                PUBLIC,
+                round_id,
+                ProposalIn(title=title, cost_estimate="10000", outcomes=["greener"]),
+            )
+            .id
+            for title in ("Benches", "Bike racks", "Bird boxes")
+        ]
+    move(engine, round_id, Phase.REVIEW)
+    for project in projects:
+        review(engine, round_id, project, ReviewIn(decision="accept", cost="10000"))
+    move(engine, round_id, Phase.VOTING)
+    return round_id, projects, codes(engine, round_id, 2)
