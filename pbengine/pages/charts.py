@@ -13,7 +13,7 @@ from pbengine.core.money import parse_amount
 
 BAR_HEIGHT = 28
 GAP = 12
-WIDTH = 600
+WIDTH = 400
 TEXT_HEIGHT = 18
 
 

@@ -7,10 +7,13 @@ from the template context (`language`) each time they are called.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
+from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
@@ -31,6 +34,20 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return language.translations.ngettext(singular, plural, n)
 
 
+def language_link(request: Request[Any, Any, Any], code: str) -> str:
+    """The same page in language `code`: its query kept, `lang` replaced.
+
+    A page answering a form post (a review, a confirmation) cannot be fetched again, so
+    its link leads to the form it came from.
+    """
+    path = request.url.path
+    if request.method != "GET":
+        path = re.sub(r"/(review|cast)$", "", path)
+        return f"{path}?{urlencode({'lang': code})}"
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{path}?{urlencode([*kept, ('lang', code)])}"
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("pbengine.pages", "templates"),
@@ -45,6 +62,7 @@ def environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
+    env.globals["language_link"] = language_link
     return env
 
 

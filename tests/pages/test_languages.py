@@ -46,6 +46,9 @@ def test_the_browser_language_is_used_and_a_choice_is_remembered(client: Client)
     later = client.get("/rounds/12345", headers={"Accept-Language": "nl"})
     assert later.status_code == 404
     assert lang_of(later.text) == "pl"
+    # The switch keeps the page and its query.
+    filtered = client.get("/rounds/1/projects", params={"district": "North"}).text
+    assert 'href="/rounds/1/projects?district=North&amp;lang=nl"' in filtered
     # An unknown language is ignored, and nothing is remembered for it.
     assert lang_of(client.get("/", params={"lang": "xx"}).text) == "pl"
 
