@@ -39,6 +39,12 @@ class RoundPages(Controller):
             current=[v for v in views if v.phase not in PAST],
             past=[v for v in views if v.phase in PAST],
             phases=PHASES,
+            dates={
+                v.id: (start, end)
+                for v in views
+                for phase, start, end in schedule(v)
+                if phase is v.phase
+            },
         )
 
     @get("/rounds/{round_id:int}", sync_to_thread=True)

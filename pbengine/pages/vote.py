@@ -14,7 +14,7 @@ from typing import Any
 from anyio import to_thread
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from pbengine.core.money import parse_amount
 from pbengine.core.phases import Phase
@@ -50,6 +50,11 @@ class VotePages(Controller):
         """Back from the review: the form again, filled in as the resident left it."""
         ballot = read_ballot(await request.form())
         return await _in_thread(lambda: _ballot_page(uow, language, round_id, ballot, {}))
+
+    @get(["/review", "/cast"], sync_to_thread=False)
+    def back_to_form(self, round_id: FromPath[int]) -> Redirect:
+        """A review or a confirmation reloaded, or bookmarked, leads back to the form."""
+        return Redirect(f"/rounds/{round_id}/vote")
 
     @post("/review", status_code=200)
     async def review(

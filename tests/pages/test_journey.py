@@ -54,6 +54,9 @@ def test_a_residents_round_from_proposal_to_results(engine: Engine, client: Clie
 
     move(engine, round_id, Phase.VOTING)
     every_page_renders(client, round_id)
+    assert "From May 1, 2027 until May 31, 2027" in client.get("/").text
+    assert "Od 1 maja 2027 do 31 maja 2027" in client.get("/", params={"lang": "pl"}).text
+    client.cookies.clear()
     code, _ = codes(engine, round_id, 2)
     refusals_next_to_fields(client, round_id, code, [trees, crossing, pool])
     tracker = vote_through_review(client, round_id, code, [trees, pool])
@@ -87,6 +90,7 @@ def proposals_reviewed(engine: Engine, client: Client, round_id: int) -> list[st
     )
     assert refused.status_code == 422
     assert "cost as an amount" in error_for(refused.text, "cost_estimate")
+    assert 'href="#cost_estimate"' in refused.text  # the summary leads to the field
     assert 'value="Trees on Elm Street"' in refused.text  # what was typed stays
 
     trees = propose(client, round_id, "Trees on Elm Street", "30000", district="North")
@@ -153,6 +157,9 @@ def test_errors_are_pages_not_tracebacks(engine: Engine, client: Client) -> None
     )
     assert closed.status_code == 422
     assert "Voting is not open" in closed.text
+    back = client.get(f"/rounds/{round_id}/vote/review", follow_redirects=False)
+    assert back.status_code in (302, 303, 307)
+    assert back.headers["location"] == f"/rounds/{round_id}/vote"
     refused = client.post(f"/rounds/{round_id}/propose", data={"title": "x"})
     assert refused.status_code == 200
     assert "does not take proposals now" in refused.text
