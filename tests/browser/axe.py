@@ -55,7 +55,11 @@ def describe(violation: dict[str, Any]) -> str:
 
 
 def assert_accessible(page: Page) -> None:
-    """Fail on any violation axe-core rates serious or critical; print every one found."""
+    """Fail on any violation axe-core rates serious or critical; print every one found.
+
+    axe-core needs script in the page: for a page in a context with JavaScript disabled
+    (where it would wait forever), use `assert_accessible_copy`.
+    """
     __tracebackhide__ = True
     found = violations(page)
     for violation in found:
@@ -66,3 +70,16 @@ def assert_accessible(page: Page) -> None:
         raise InaccessibleError(
             f"{len(failing)} serious or critical accessibility violations on {page.url}:\n{report}"
         )
+
+
+def assert_accessible_copy(checker: Page, seen: Page) -> None:
+    """`assert_accessible` on the page `seen` showed (say, with JavaScript off, where axe
+    cannot run), rendered again in `checker`, at the same address with the same HTML."""
+    __tracebackhide__ = True
+    url, html = seen.url, seen.content()
+    checker.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    try:
+        checker.goto(url)
+    finally:
+        checker.unroute(url)
+    assert_accessible(checker)

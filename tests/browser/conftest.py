@@ -231,6 +231,14 @@ def phone(browser: Browser, offsite: list[str]) -> Iterator[Page]:
     context.close()
 
 
+@pytest.fixture
+def phone_without_script(browser: Browser, offsite: list[str]) -> Iterator[Page]:
+    """A phone page with JavaScript disabled (axe cannot run in it: assert_accessible_copy)."""
+    context = new_context(browser, offsite, PHONE, javascript=False)
+    yield context.new_page()
+    context.close()
+
+
 # --- screenshots ----------------------------------------------------------------------
 
 

@@ -8,7 +8,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.axe import InaccessibleError, assert_accessible, violations
+from tests.browser.axe import (
+    InaccessibleError,
+    assert_accessible,
+    assert_accessible_copy,
+    violations,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -56,3 +61,18 @@ def test_passes_a_sound_page_on_a_phone(phone: Page) -> None:
     phone.set_content(SOUND)
     assert violations(phone) == []
     assert_accessible(phone)
+
+
+def test_a_page_seen_without_script_is_checked_as_a_copy(
+    phone_without_script: Page, phone: Page
+) -> None:
+    """axe-core cannot run where script is off; the copy, at the same address, is checked."""
+    address = "http://127.0.0.1:9/broken"  # answered by the route below, never the network
+    phone_without_script.route(
+        address, lambda route: route.fulfill(body=BROKEN, content_type="text/html")
+    )
+    phone_without_script.goto(address)
+    with pytest.raises(InaccessibleError) as failed:
+        assert_accessible_copy(phone, phone_without_script)
+    assert f"violations on {address}" in str(failed.value)
+    assert "image-alt (critical)" in str(failed.value)
