@@ -139,15 +139,11 @@ def _document_sentences(
             )
         )
         yield Sentence(message, {"share": language.percent(share)})
-    for what, section in (("district", districts), ("category", document.get("categories") or {})):
+    for section in (districts, document.get("categories") or {}):
         for name, value in (section.get("floors") or {}).items():
-            yield Sentence(
-                N_("%(name)s gets at least %(amount)s."), _named(what, name, value, amount)
-            )
+            yield Sentence(N_("%(name)s gets at least %(amount)s."), _named(name, value, amount))
         for name, value in (section.get("caps") or {}).items():
-            yield Sentence(
-                N_("%(name)s gets at most %(amount)s."), _named(what, name, value, amount)
-            )
+            yield Sentence(N_("%(name)s gets at most %(amount)s."), _named(name, value, amount))
     support = document.get("support") or {}
     if support.get("min_votes"):
         yield Sentence(
@@ -194,7 +190,7 @@ def _document_sentences(
         )
 
 
-def _named(what: str, name: str, value: Any, amount: Any) -> dict[str, str]:
+def _named(name: str, value: Any, amount: Any) -> dict[str, str]:
     return {"name": name, "amount": amount(str(value))}
 
 

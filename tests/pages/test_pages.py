@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from pbengine.demo.rounds import load_demo
 from pbengine.pages.i18n import languages
+from pbengine.service.config import Fairness
+from tests.pages.rounds import CONFIG, new_round
 
 Client = TestClient[Litestar]
 STATIC = Path(str(resources.files("pbengine.pages") / "static"))
@@ -62,3 +64,27 @@ def test_the_vote_form_labels_every_control(engine: Engine, client: Client) -> N
     for control in ids:
         assert f'for="{control}"' in form, control
     assert "Number of projects: at least 1." in form
+
+
+def test_fairness_rules_in_plain_words(engine: Engine, client: Client) -> None:
+    config = CONFIG.model_copy(
+        update={
+            "rule": "max-welfare",
+            "fairness": Fairness(
+                document={
+                    "rule": "max-welfare",
+                    "districts": {"floor": "voters", "floor_share": "50%"},
+                    "categories": {"caps": {"parks": "25%"}},
+                    "support": {"min_share": "2%"},
+                }
+            ),
+        }
+    )
+    round_id = new_round(engine, config)
+    about = client.get(f"/rounds/{round_id}", params={"lang": "en"}).text
+    assert "The combination with the most votes in total is funded." in about
+    assert "its share of 50% of the budget, in proportion to the voters" in about
+    assert "parks gets at most 25% of the budget." in about
+    assert "at least 2% of the voters" in about
+    dutch = client.get(f"/rounds/{round_id}", params={"lang": "nl"}).text
+    assert "parks krijgt hoogstens 25% van het budget." in dutch
