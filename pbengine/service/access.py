@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from pbengine.core.phases import Phase
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import (
+    ConflictError,
     ForbiddenError,
     InvalidError,
     NotFoundError,
@@ -70,7 +73,17 @@ def phase_of(row: RoundRow) -> Phase:
 def config_of(rounds: RoundRepository, row: RoundRow) -> RoundConfig:
     stored = json.loads(row.config_json)
     if stored:
-        return RoundConfig.model_validate(stored)
+        try:
+            return RoundConfig.model_validate(stored)
+        except ValidationError as exc:
+            # A round stored under looser rules than today's: say so, rather than fail.
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "configuration"
+            raise ConflictError(
+                f"this round's stored configuration no longer validates ({first['msg']}); "
+                "it needs a council's correction before it can be used",
+                field,
+            ) from None
     # Rounds imported before configurations were stored: what their file says.
     assert row.id is not None
     return config_of_import(rounds.election(row.id), row.title)

@@ -17,6 +17,7 @@ from pbengine.core.fairness.enforce import FairOutcome
 from pbengine.core.fairness.equalities import allocate_and_report, equalities
 from pbengine.core.fairness.resolve import FairnessError, resolve
 from pbengine.core.fairness.spec import FairnessSpec, RoundFacts
+from pbengine.core.money import plain
 from pbengine.core.outcome import Outcome
 from pbengine.core.pools import PoolError, allocate_in_pools, district_pools
 from pbengine.core.rules import UnknownRuleError, allocate
@@ -76,7 +77,9 @@ def allocation_settings(config: RoundConfig, outcome: Outcome) -> dict[str, Any]
     document = None if config.fairness is None else config.fairness.document
     return {
         "rule": outcome.rule,
-        "budget": config.budget,
+        # The budget the rule ran with (the election's), not the one the configuration
+        # states: replay checks that the two agree.
+        "budget": plain(outcome.budget),
         "fairness_digest": None if document is None else digest(document),
     }
 

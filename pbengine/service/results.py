@@ -59,17 +59,19 @@ class ResultsService:
         never computed under anything but the settings the round declares.
         """
         with self.uow as uow:
-            row = own_round(uow.rounds, principal, round_id, for_change=True)
-            if not can_allocate(phase_of(row)):
-                raise ConflictError(
-                    f"a round in phase '{row.phase}' cannot be allocated; close voting first",
-                    "phase",
-                )
+            row = own_round(uow.rounds, principal, round_id)
+            _check_allocatable(row)
             config = config_of(uow.rounds, row)
             election = uow.rounds.election(round_id)
             _check_rule_asked(rule, row, config, election)
             votes = uow.ballots.outcome_votes(round_id)
+            # Computed before the round is locked: a rule may run for minutes, and on SQLite
+            # the lock is the whole database's, which every other round's ballots need.
+            # Once voting has closed nothing the result depends on can change, so checking
+            # the phase again under the lock is enough.
             outcome, equalities = run_allocation(election, config, round_facts(config, votes))
+            row = own_round(uow.rounds, principal, round_id, for_change=True)
+            _check_allocatable(row)
             uow.rounds.save_outcome(round_id, outcome, equalities)
             row.phase = Phase.ALLOCATED
             uow.log.append(
@@ -87,19 +89,17 @@ class ResultsService:
         """The allocation another rule or fairness document would give: logged, labelled,
         stored apart from the round's results (only in the log), and never publishable."""
         with self.uow as uow:
-            row = own_round(uow.rounds, principal, round_id, for_change=True)
-            if not can_allocate(phase_of(row)) and phase_of(row) is not Phase.PUBLISHED:
-                raise ConflictError(
-                    f"a what-if runs on the ballots once voting has closed; the round is in "
-                    f"'{row.phase}'",
-                    "phase",
-                )
+            row = own_round(uow.rounds, principal, round_id)
+            _check_what_if_allowed(row)
             config = config_of(uow.rounds, row)
             keep = "fairness" not in ask.model_fields_set
             trial = what_if_config(config, ask.rule, ask.fairness, keep)
             election = uow.rounds.election(round_id)
             votes = uow.ballots.outcome_votes(round_id)
+            # As for an allocation: computed first, logged under the lock.
             outcome, equalities = run_allocation(election, trial, round_facts(trial, votes))
+            row = own_round(uow.rounds, principal, round_id, for_change=True)
+            _check_what_if_allowed(row)
             asked = ask.model_dump(mode="json", exclude_unset=True)
             uow.log.append(
                 row,
@@ -129,6 +129,21 @@ class ResultsService:
             return results_report(
                 row, config, election, outcome, equalities=equalities, outcome_votes=votes
             )
+
+
+def _check_allocatable(row: RoundRow) -> None:
+    if not can_allocate(phase_of(row)):
+        raise ConflictError(
+            f"a round in phase '{row.phase}' cannot be allocated; close voting first", "phase"
+        )
+
+
+def _check_what_if_allowed(row: RoundRow) -> None:
+    if not can_allocate(phase_of(row)) and phase_of(row) is not Phase.PUBLISHED:
+        raise ConflictError(
+            f"a what-if runs on the ballots once voting has closed; the round is in '{row.phase}'",
+            "phase",
+        )
 
 
 def _check_rule_asked(

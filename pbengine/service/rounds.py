@@ -106,6 +106,9 @@ class RoundService:
             _check_one_ballot_per_voter(election)
             title = (title or election.meta.get("description") or "imported round")[:200]
             config = config_of_import(election, title)
+            # Stored only if it reads back: a configuration that does not validate would make
+            # every later request on the round fail.
+            validated_config(config.model_dump(mode="json"))
             round_id = uow.rounds.add(
                 election,
                 council=council,

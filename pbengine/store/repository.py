@@ -232,7 +232,7 @@ class RoundRepository:
 
 
 def header_json(row: RoundRow) -> dict[str, Any]:
-    """The round's election header, as formats.election_json.header_of gives it."""
+    """The round's election header, as core.election_json.header_of gives it."""
     return {
         "budget": row.budget,
         "vote_type": row.vote_type,

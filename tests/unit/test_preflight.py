@@ -112,3 +112,22 @@ def test_names_and_data() -> None:
     )
     assert report.ready
     assert len(report.warnings) == 2
+
+
+def test_floors_that_turnout_could_push_over_the_budget_are_refused() -> None:
+    """60% for North beside half the budget by voters: if every voter lives in South, South's
+    floor is 50 and North's 60, 110 of a budget of 100, and the allocation is refused."""
+    risky = FairnessSpec(
+        "greedy",
+        district_floor="voters",
+        district_floor_share=Fraction(1, 2),
+        district_floors={"North": Amount(Fraction(60, 100), is_share=True)},
+    )
+    assert fields(risky, IN_DISTRICTS) == ["districts.floors"]
+    safe = FairnessSpec(
+        "greedy",
+        district_floor="voters",
+        district_floor_share=Fraction(1, 2),
+        district_floors={"North": Amount(Fraction(40, 100), is_share=True)},
+    )
+    assert fields(safe, IN_DISTRICTS) == []  # 50 + 40: within the budget however they vote

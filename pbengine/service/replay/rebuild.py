@@ -17,13 +17,14 @@ from pydantic import ValidationError
 
 from pbengine.core.audit import kinds
 from pbengine.core.audit.result import first_difference, result_document, result_hash
-from pbengine.core.canonical import canonical
+from pbengine.core.canonical import canonical, digest
 from pbengine.core.election import Election
 from pbengine.core.election_json import (
     ballot_from_json,
     election_from_json,
     project_from_json,
 )
+from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition
 from pbengine.service.allocation import (
     allocation_settings,
@@ -60,6 +61,10 @@ class RebuiltRound:
     config: dict[str, Any] = field(default_factory=dict)
     header: dict[str, Any] = field(default_factory=dict)
     frozen: str | None = None
+    frozen_header: str | None = None
+    """The election header (budget, ballot type, limits, rule) as voting opened: the
+    header is stored apart from the configuration, and a header changed later would
+    change the result as surely as a frozen setting."""
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued: set[str] = field(default_factory=set)
     ballots: dict[str, _Ballot] = field(default_factory=dict)
@@ -85,12 +90,25 @@ class RebuiltRound:
         self.imported = event["type"] == kinds.ROUND_IMPORTED
         self.phase = Phase.CLOSED if self.imported else Phase.DRAFT
         self.settle(p, label, event)
+        if self.imported:
+            # A past election arrives with its votes cast: its settings were frozen by
+            # the vote it records, so they stand from the first event.
+            self.freeze()
 
     def settle(self, p: Mapping[str, Any], label: str, _event: Mapping[str, Any]) -> None:
-        config = dict(p["config"])
+        config, header = dict(p["config"]), dict(p["header"])
         if self.frozen is not None and frozen_settings(config)["digest"] != self.frozen:
             raise RecordError(f"{label} changes a setting frozen since voting opened")
-        self.config, self.header = config, dict(p["header"])
+        if self.frozen_header is not None and digest(header) != self.frozen_header:
+            raise RecordError(
+                f"{label} changes the election header (budget, ballot, rule) frozen since "
+                "voting opened"
+            )
+        self.config, self.header = config, header
+
+    def freeze(self) -> None:
+        self.frozen = frozen_settings(self.config)["digest"]
+        self.frozen_header = digest(self.header)
 
     def phase_changed(self, p: Mapping[str, Any], label: str, _event: Mapping[str, Any]) -> None:
         if self.phase is None or p["from"] != self.phase.value:
@@ -108,7 +126,7 @@ class RebuiltRound:
             frozen = frozen_settings(self.config)
             if p.get("frozen") != frozen:
                 raise RecordError(f"{label}: the frozen settings it records are not the round's")
-            self.frozen = frozen["digest"]
+            self.freeze()
         self.phase = target
 
     # -- projects ------------------------------------------------------------------------
@@ -216,11 +234,15 @@ class RebuiltRound:
         recorded = p["result"]
         if p["result_hash"] != result_hash(recorded):
             raise RecordError(f"{label}: result_hash is not the hash of its result")
+        election = self.election()
+        if election.budget != parse_amount(config.budget):
+            raise RecordError(
+                f"{label}: the election's budget ({plain(election.budget)}) is not the "
+                f"configuration's ({config.budget})"
+            )
         try:
             votes = [b.outcomes for b in self.ballots.values() if b.outcomes]
-            outcome, equalities = run_allocation(
-                self.election(), config, round_facts(config, votes)
-            )
+            outcome, equalities = run_allocation(election, config, round_facts(config, votes))
         except ServiceError as exc:
             raise RecordError(f"{label}: the allocation cannot be recomputed: {exc}") from None
         if "settings" in p:
