@@ -37,6 +37,7 @@ from pydantic import (
 from pbengine.core.fairness.spec import Amount, FairnessSpec, OutcomeShares, bundle_conflict
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.rules import RULES
+from pbengine.formats.validation_errors import first_error
 
 
 class FairnessDocumentError(ValueError):
@@ -194,11 +195,8 @@ def parse_document(data: Mapping[str, Any], source: str) -> FairnessDocument:
     try:
         return FairnessDocument.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(document)"
-        raise FairnessDocumentError(
-            source, key, str(first["msg"]).removeprefix("Value error, ")
-        ) from None
+        key, problem = first_error(exc, "(document)")
+        raise FairnessDocumentError(source, key, problem) from None
 
 
 def load_file(path: str | Traversable) -> FairnessDocument:

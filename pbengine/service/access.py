@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from pbengine.core.phases import Phase
+from pbengine.formats.validation_errors import first_error
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import (
     ConflictError,
@@ -77,10 +78,9 @@ def config_of(rounds: RoundRepository, row: RoundRow) -> RoundConfig:
             return RoundConfig.model_validate(stored)
         except ValidationError as exc:
             # A round stored under looser rules than today's: say so, rather than fail.
-            first = exc.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or "configuration"
+            field, problem = first_error(exc, "configuration")
             raise ConflictError(
-                f"this round's stored configuration no longer validates ({first['msg']}); "
+                f"this round's stored configuration no longer validates ({problem}); "
                 "it needs a council's correction before it can be used",
                 field,
             ) from None

@@ -31,6 +31,7 @@ from pbengine.formats.fairness_document import (
     load_preset,
     parse_document,
 )
+from pbengine.formats.validation_errors import first_error
 from pbengine.service.config_fields import VOTE_TYPES, Amount, BallotType, Key, Name
 from pbengine.service.errors import InvalidError
 
@@ -285,6 +286,5 @@ def validated_config(data: dict[str, Any]) -> RoundConfig:
     try:
         return RoundConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidError(str(first["msg"]).removeprefix("Value error, "), field) from None
+        field, problem = first_error(exc, "body")
+        raise InvalidError(problem, field) from None
