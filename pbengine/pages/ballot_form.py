@@ -8,6 +8,7 @@ ordinal ballot; `points-<project>` for points; `outcome` (in order) or
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -21,6 +22,9 @@ from pbengine.pages.i18n import Language
 from pbengine.service.config import RoundConfig
 from pbengine.service.voting import BallotIn
 
+# Points as people write them; an exponent ("1e999999") would make a number too long to
+# even print in an error.
+POINTS = re.compile(r"\d{1,12}([.,]\d{1,6})?")
 RANKS = 50
 """The most ranked places a form may send: more than any ballot shows."""
 
@@ -72,10 +76,9 @@ def choice_errors(
     points: list[Fraction] | None = None
     projects = list(form.points) if has_points else form.projects
     if has_points:
-        try:
-            points = [parse_amount(v) for v in form.points.values()]
-        except ValueError:
+        if not all(POINTS.fullmatch(v) for v in form.points.values()):
             return {"projects": language.translate(MESSAGES["points"])}
+        points = [parse_amount(v) for v in form.points.values()]
     if not projects and not form.outcomes:
         return {"projects": language.translate(N_("Choose at least one project."))}
     errors: dict[str, str] = {}

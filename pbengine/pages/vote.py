@@ -91,8 +91,10 @@ class VotePages(Controller):
         attempt = str(form.get("attempt") or "")[:200] or None
 
         def work() -> Template:
-            view, _ = _round(uow, round_id)
+            # The same checks as the review: a cast posted without one meets them too.
+            view, projects = _round(uow, round_id)
             errors = _code_errors(uow, view, ballot, language)
+            errors |= choice_errors(ballot, view.config, _costs(projects), language)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             try:

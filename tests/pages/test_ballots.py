@@ -79,3 +79,16 @@ def test_choose_one_offers_radio_buttons(engine: Engine, client: Client) -> None
     again = client.post(f"{vote}/cast", data=hidden_fields(checked.text, f"{vote}/cast"))
     assert "replaces the vote you cast earlier" in again.text
     assert first not in again.text
+
+
+def test_a_cast_posted_without_review_is_checked_the_same(engine: Engine, client: Client) -> None:
+    ballot = BallotSettings(type="cumulative", max_sum_points="10")
+    round_id, (a, _, _), (code, _) = voting_round(engine, ballot)
+    for points in ("-3", "lots", "1e999999"):
+        refused = client.post(
+            f"/rounds/{round_id}/vote/cast", data={"voter_code": code, f"points-{a}": points}
+        )
+        assert refused.status_code == 422, (points, refused.text)
+        assert error_for(refused.text, "projects")
+    with Session(engine) as session:
+        assert VotingService(session).count(round_id).ballots == 0
