@@ -7,10 +7,15 @@ import re
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from pbengine.core.phases import Phase
+from pbengine.service.config import BallotSettings
 from pbengine.service.proposals import ReviewIn
+from pbengine.service.results import ResultsService
+from pbengine.service.rounds import RoundService
 from tests.pages.rounds import (
+    STAFF,
     allocate_and_publish,
     codes,
     error_for,
@@ -18,6 +23,7 @@ from tests.pages.rounds import (
     move,
     new_round,
     review,
+    voting_round,
 )
 
 Client = TestClient[Litestar]
@@ -163,3 +169,21 @@ def test_errors_are_pages_not_tracebacks(engine: Engine, client: Client) -> None
     refused = client.post(f"/rounds/{round_id}/propose", data={"title": "x"})
     assert refused.status_code == 200
     assert "does not take proposals now" in refused.text
+
+
+def test_an_allocated_round_keeps_its_results_private_and_a_void_one_says_why(
+    engine: Engine, client: Client
+) -> None:
+    allocated, _, _ = voting_round(engine, BallotSettings())
+    move(engine, allocated, Phase.CLOSED)
+    with Session(engine) as session:
+        ResultsService(session).allocate(STAFF, allocated)
+    every_page_renders(client, allocated)
+    assert "not published yet" in client.get(f"/rounds/{allocated}/results").text
+
+    void, _, _ = voting_round(engine, BallotSettings())
+    with Session(engine) as session:
+        RoundService(session).change_phase(STAFF, void, "void", reason="the ballot box was lost")
+    every_page_renders(client, void)
+    assert "the ballot box was lost" in client.get(f"/rounds/{void}").text
+    assert "Cancelled" in client.get("/").text
