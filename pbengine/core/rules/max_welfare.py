@@ -57,11 +57,11 @@ def max_utilitarian_welfare(
     eligible = _eligible(election, scores, unit, constraints, reasons)
     if not eligible:
         return assemble(election, rule, [], reasons, ("nothing eligible to fund",))
-    ids = {p.id for p in eligible}
     points, notes = _score_points(scores, eligible)
-    model = _model(
-        election, eligible, {p: math.floor(scores[p] * points) for p in ids}, constraints
-    )
+    # In the election's order, never a set's: the solver's variables follow this order, and
+    # with it which of several optima it meets first and how many solves it reports.
+    weights = {p.id: math.floor(scores[p.id] * points) for p in eligible}
+    model = _model(election, eligible, weights, constraints)
     least = model.least_shortfall()
     if least is None:
         for p in eligible:
