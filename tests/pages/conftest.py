@@ -11,11 +11,14 @@ from sqlalchemy import Engine
 
 from pbengine.web import create_app
 from tests.integration.conftest import engine, postgres_url
+from tests.pages.hosts import check_page
 
 __all__ = ["client", "engine", "postgres_url"]
 
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient[Litestar]]:
+    # Every page any test fetches is checked for addresses of other hosts.
     with TestClient(create_app(engine)) as client:
+        client.event_hooks = {"request": [], "response": [check_page]}
         yield client

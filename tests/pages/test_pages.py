@@ -13,16 +13,12 @@ from sqlalchemy import Engine
 from pbengine.demo.rounds import load_demo
 from pbengine.pages.i18n import languages
 from pbengine.service.config import Fairness
+from tests.pages.hosts import other_hosts
 from tests.pages.rounds import CONFIG, new_round
 
 Client = TestClient[Litestar]
 STATIC = Path(str(resources.files("pbengine.pages") / "static"))
 PAGES = ("", "/projects", "/propose", "/vote", "/track", "/results")
-
-
-def other_hosts(text: str, own: str) -> list[str]:
-    urls = re.findall(r"https?://[^\s\"'<>)]+", text)
-    return [u for u in urls if not re.match(rf"https?://{re.escape(own)}(/|$)", u)]
 
 
 def test_every_page_in_every_language_uses_no_other_host(engine: Engine, client: Client) -> None:
