@@ -7,10 +7,11 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pbengine.core.bundles import bundles
 from pbengine.core.election import Ballot, Election, Project, VoteType
 from pbengine.core.fairness.enforce import allocate_fairly
 from pbengine.core.fairness.resolve import FairnessError
-from pbengine.core.fairness.spec import Amount, FairnessSpec, bundles
+from pbengine.core.fairness.spec import Amount, FairnessSpec
 from pbengine.core.money import readable
 from pbengine.core.scoring import supporter_counts
 

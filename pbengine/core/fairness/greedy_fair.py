@@ -19,9 +19,9 @@ it, since the plain rule has no caps or sets to stop for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from fractions import Fraction
 
+from pbengine.core.bundles import bundle_of
 from pbengine.core.election import Election, Project
 from pbengine.core.fairness.bounds import Constraints
 from pbengine.core.money import readable
@@ -93,7 +93,7 @@ class _Run:
         return self.election.budget - sum((self.costs[p] for p in self.selected), Fraction(0))
 
     def bundle(self, pid: str) -> list[str]:
-        return _bundle(pid, self.constraints.together)
+        return bundle_of(pid, self.constraints.together)
 
     def ruled_out(self, pid: str) -> str | None:
         """Why a project can never be funded, whatever is funded before it; None if it can."""
@@ -268,16 +268,3 @@ def _names(ids: list[str]) -> str:
     if len(ids) == 1:
         return f"project {ids[0]}"
     return f"projects {', '.join(ids[:-1])} and {ids[-1]}"
-
-
-def _bundle(pid: str, together: Sequence[frozenset[str]]) -> list[str]:
-    """The project and everything that must be funded with it (closed under overlap)."""
-    members = {pid}
-    grew = True
-    while grew:
-        grew = False
-        for group in together:
-            if group & members and not group <= members:
-                members |= group
-                grew = True
-    return [pid, *sorted(members - {pid})]

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from pbengine.core.bundles import bundles
 from pbengine.core.election import Election
 from pbengine.core.fairness.bounds import SpendBound
 from pbengine.core.fairness.districts import district_bounds
 from pbengine.core.fairness.errors import FairnessError
 from pbengine.core.fairness.outcome_shares import outcome_pools
-from pbengine.core.fairness.spec import FairnessSpec, RoundFacts, bundle_conflict, bundles
+from pbengine.core.fairness.spec import FairnessSpec, RoundFacts, bundle_conflict
 from pbengine.core.fairness.thresholds import under_threshold, whole_bundles
 from pbengine.core.fairness.turnout import turnout_weights
 from pbengine.core.money import readable

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+from pbengine.core.bundles import bundles
+
 
 @dataclass(frozen=True)
 class Amount:
@@ -82,25 +84,6 @@ class FairnessSpec:
             "outcome_shares": replace(bare, outcome_shares=self.outcome_shares),
         }
         return {kind: spec for kind, spec in kinds.items() if spec != bare}
-
-
-def bundles(together: Iterable[frozenset[str]]) -> tuple[frozenset[str], ...]:
-    """Together sets closed over overlap: [1, 2] and [2, 3] make one bundle, [1, 2, 3].
-
-    Both-or-neither is transitive, so a bundle is what every rule must fund whole.
-    Bundles come in the order their first set was declared.
-    """
-    merged: list[set[str]] = []
-    for group in together:
-        hits = [i for i, m in enumerate(merged) if m & group]
-        if not hits:
-            merged.append(set(group))
-            continue
-        first = merged[hits[0]]
-        first |= group
-        for i in reversed(hits[1:]):
-            first |= merged.pop(i)
-    return tuple(frozenset(m) for m in merged)
 
 
 def bundle_conflict(

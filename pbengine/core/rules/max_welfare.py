@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from math import lcm
 
+from pbengine.core.bundles import bundles
 from pbengine.core.election import Election, Project
 from pbengine.core.fairness.bounds import Constraints, SpendBound
 from pbengine.core.money import readable
@@ -164,7 +165,7 @@ def _eligible(
         else:
             eligible.append(p)
     ids = {p.id for p in eligible}
-    for bundle in _bundles(constraints.together):
+    for bundle in bundles(constraints.together):
         blocked = sorted(bundle - ids)
         if blocked:
             for pid in sorted(bundle & ids):
@@ -174,20 +175,6 @@ def _eligible(
                 )
             ids -= bundle
     return [p for p in eligible if p.id in ids]
-
-
-def _bundles(together: Sequence[frozenset[str]]) -> list[frozenset[str]]:
-    """Together sets merged where they overlap: a member of two sets ties both to it."""
-    bundles: list[frozenset[str]] = []
-    for group in together:
-        if len(group) < 2:
-            continue
-        merged = group
-        for bundle in [b for b in bundles if b & group]:
-            bundles.remove(bundle)
-            merged |= bundle
-        bundles.append(merged)
-    return bundles
 
 
 def _projects(ids: Sequence[str]) -> str:
