@@ -71,14 +71,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     engine = bootstrap(settings)
     base = f"http://{args.host}:{args.port}"
     print(f"pbengine {__version__} on database {describe(settings.database_url)}")
-    print(f"API docs at {base}/schema/swagger")
+    print(f"open {base}/ in a browser; the API's docs are at {base}/schema/swagger")
     if args.demo or settings.demo:
         demo = load_demo(engine)
-        rounds = f"{base}/api/v1/rounds"
-        print(f"demo round {demo.published_round}: {rounds}/{demo.published_round}/results")
+        print(f"demo round {demo.published_round}: {base}/rounds/{demo.published_round}/results")
         print(
             f"demo round {demo.voting_round} is open for voting at "
-            f"{rounds}/{demo.voting_round}/ballots with 'Authorization: Bearer <code>'; codes:"
+            f"{base}/rounds/{demo.voting_round}/vote (or POST "
+            f"{base}/api/v1/rounds/{demo.voting_round}/ballots with 'Authorization: Bearer "
+            "<code>'); one voter code each:"
         )
         for code in demo.voter_codes:
             print(f"  {code}")
