@@ -124,6 +124,15 @@ def _document_sentences(
     language: Language,
     amount: Any,
 ) -> Iterator[Sentence]:
+    yield from _spending_sentences(document, language, amount)
+    yield from _support_sentences(document, language, amount)
+    yield from _set_sentences(document, titles)
+
+
+def _spending_sentences(
+    document: Mapping[str, Any], language: Language, amount: Any
+) -> Iterator[Sentence]:
+    """Floors and caps on districts and categories."""
     districts = document.get("districts") or {}
     if districts.get("floor"):
         share = Decimal(str(districts.get("floor_share", "100%")).removesuffix("%")) / 100
@@ -144,6 +153,12 @@ def _document_sentences(
             yield Sentence(N_("%(name)s gets at least %(amount)s."), _named(name, value, amount))
         for name, value in (section.get("caps") or {}).items():
             yield Sentence(N_("%(name)s gets at most %(amount)s."), _named(name, value, amount))
+
+
+def _support_sentences(
+    document: Mapping[str, Any], language: Language, amount: Any
+) -> Iterator[Sentence]:
+    """Thresholds, the proposer cap, reweighting and outcome shares."""
     support = document.get("support") or {}
     if support.get("min_votes"):
         yield Sentence(
@@ -178,6 +193,9 @@ def _document_sentences(
             ),
             {"share": language.percent(floor)},
         )
+
+
+def _set_sentences(document: Mapping[str, Any], titles: Mapping[str, str]) -> Iterator[Sentence]:
     for group in document.get("exclusive") or []:
         yield Sentence(
             N_("At most one of these projects can be funded: %(projects)s."),

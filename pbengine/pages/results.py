@@ -21,9 +21,26 @@ def equality_points(
                 {"share": language.percent(overall)},
             )
         )
+    points += _district_points(report, language)
+    points += _constraint_points(report, language, currency)
+    effect = report.get("effect") or {}
+    for key, message in (
+        ("brought_in", N_("The fairness rules brought in: %(projects)s.")),
+        ("pushed_out", N_("The fairness rules left out: %(projects)s.")),
+    ):
+        if effect.get(key):
+            listed = "; ".join(names.get(p, p) for p in effect[key])
+            points.append(Sentence(message, {"projects": listed}))
+    return points
+
+
+def _district_points(report: Mapping[str, Any], language: Language) -> list[Sentence]:
+    """Each district's share of the spending beside its share of residents or voters."""
+    points = []
     for district, facts in (report.get("spend_by_district") or {}).items():
         if facts.get("share_of_spend") is None:
             continue
+        spend = language.percent(facts["share_of_spend"])
         if facts.get("share_of_population") is not None:
             points.append(
                 Sentence(
@@ -33,7 +50,7 @@ def equality_points(
                     ),
                     {
                         "district": district,
-                        "spend": language.percent(facts["share_of_spend"]),
+                        "spend": spend,
                         "population": language.percent(facts["share_of_population"]),
                     },
                 )
@@ -44,11 +61,18 @@ def equality_points(
                     N_("%(district)s: %(spend)s of the spending, %(voters)s of the voters."),
                     {
                         "district": district,
-                        "spend": language.percent(facts["share_of_spend"]),
+                        "spend": spend,
                         "voters": language.percent(facts["share_of_voters"]),
                     },
                 )
             )
+    return points
+
+
+def _constraint_points(
+    report: Mapping[str, Any], language: Language, currency: str
+) -> list[Sentence]:
+    points = []
     for check in report.get("constraints") or []:
         if check.get("met"):
             points.append(Sentence(N_("Rule met: %(rule)s."), {"rule": check["label"]}))
@@ -62,12 +86,4 @@ def equality_points(
                     },
                 )
             )
-    effect = report.get("effect") or {}
-    for key, message in (
-        ("brought_in", N_("The fairness rules brought in: %(projects)s.")),
-        ("pushed_out", N_("The fairness rules left out: %(projects)s.")),
-    ):
-        if effect.get(key):
-            listed = "; ".join(names.get(p, p) for p in effect[key])
-            points.append(Sentence(message, {"projects": listed}))
     return points
