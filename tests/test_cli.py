@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import pytest
 from pbengine.cli import main
 from pbengine.demo.rounds import load_demo
 from pbengine.store.database import make_engine, upgrade
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, free_port
 
 ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
 
@@ -324,9 +323,7 @@ def _env_without_pbengine_settings() -> dict[str, str]:
 @contextmanager
 def _server(folder: Path) -> Iterator[tuple[str, dict[str, Any], Path]]:
     """`pbengine serve` with the demo, as a user starts it, on a free port; stopped after."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = folder / "server.log"
     env = {**_env_without_pbengine_settings(), "PBENGINE_DEMO": "1"}
     env["PBENGINE_DATABASE_URL"] = f"sqlite:///{folder / 'served.sqlite3'}"

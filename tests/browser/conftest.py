@@ -17,29 +17,24 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 from urllib.parse import urlsplit
 
 import httpx
-import psycopg
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.conftest import free_port, throwaway_postgres, unavailable
+
 CHROMIUM = os.environ.get("PBENGINE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("PBENGINE_SCREENSHOTS", Path(__file__).parent / "screenshots"))
 DATABASE = os.environ.get("PBENGINE_BROWSER_DATABASE", "sqlite")
-POSTGRES_ADMIN = os.environ.get(
-    "PBENGINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 ROOT = Path(__file__).resolve().parents[2]
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -49,13 +44,6 @@ SERVER_START_S = 60.0  # migrations and the demo rounds (allocated with CP-SAT c
 
 Shot = Callable[[Page, str], Path]
 _taken: list[Path] = []
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip for want of something the machine lacks; under CI=true, fail instead."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 # --- the server -----------------------------------------------------------------------
@@ -72,31 +60,14 @@ class Live:
     voter_codes: list[str]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if DATABASE == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('browser') / 'pbengine.sqlite3'}"
         return
     assert DATABASE == "postgresql", f"PBENGINE_BROWSER_DATABASE={DATABASE}: sqlite or postgresql"
-    try:
-        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL not reachable at {POSTGRES_ADMIN}: {exc}".strip())
-    name = f"pbengine_browser_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with throwaway_postgres("pbengine_browser") as url:
+        yield url
 
 
 def _parse_demo(printed: str) -> tuple[int, int, list[str]]:
@@ -118,7 +89,7 @@ def live(
 
     It asks for the browser first, so that without one the tests skip (or fail) at once.
     """
-    port = _free_port()
+    port = free_port()
     logs = tmp_path_factory.mktemp("server")
     out_path, err_path = logs / "stdout.txt", logs / "stderr.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PBENGINE_")}

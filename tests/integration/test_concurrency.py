@@ -10,7 +10,6 @@ the record must replay.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from sqlalchemy import Engine
 
 from pbengine.api import create_app
 from pbengine.service.replay import replay
+from tests.conftest import free_port
 from tests.integration.http import as_voter, bearer
 
 CLIENT_TIMEOUT = 10.0  # seconds; a request not answered by then counts as a failure
@@ -38,9 +38,7 @@ BURST_REPEATS = 3
 def server(engine: Engine) -> Iterator[str]:
     """The app under uvicorn in a thread of this process; its base URL."""
     app = create_app(engine)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     uvi = uvicorn.Server(config)
     thread = threading.Thread(target=uvi.run, name="uvicorn", daemon=True)
