@@ -63,9 +63,7 @@ class VotePages(Controller):
         ballot = read_ballot(await request.form())
 
         def work() -> Template:
-            view, projects = _round(uow, round_id)
-            errors = _code_errors(uow, view, ballot, language)
-            errors |= choice_errors(ballot, view.config, _costs(projects), language)
+            view, projects, errors = _checked(uow, language, round_id, ballot)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             return page(
@@ -92,9 +90,7 @@ class VotePages(Controller):
 
         def work() -> Template:
             # The same checks as the review: a cast posted without one meets them too.
-            view, projects = _round(uow, round_id)
-            errors = _code_errors(uow, view, ballot, language)
-            errors |= choice_errors(ballot, view.config, _costs(projects), language)
+            view, _, errors = _checked(uow, language, round_id, ballot)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             try:
@@ -120,6 +116,17 @@ def _round(uow: UnitOfWork, round_id: int) -> tuple[RoundView, list[ProjectOut]]
     view = RoundService(uow).view(round_id)
     projects = [p for p in ProposalService(uow).listing(PUBLIC, round_id) if p.status == ACCEPTED]
     return view, projects
+
+
+def _checked(
+    uow: UnitOfWork, language: Language, round_id: int, ballot: BallotForm
+) -> tuple[RoundView, list[ProjectOut], dict[str, str]]:
+    """The round, its projects on the ballot, and what is wrong with this ballot (if anything):
+    the checks the review and the cast both make."""
+    view, projects = _round(uow, round_id)
+    errors = _code_errors(uow, view, ballot, language)
+    errors |= choice_errors(ballot, view.config, _costs(projects), language)
+    return view, projects, errors
 
 
 def _costs(projects: list[ProjectOut]) -> dict[str, Fraction]:

@@ -7,6 +7,7 @@ what-if, logged and labelled, never stored as the round's result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,14 +65,9 @@ class ResultsService:
             config = config_of(uow.rounds, row)
             election = uow.rounds.election(round_id)
             _check_rule_asked(rule, row, config, election)
-            votes = uow.ballots.outcome_votes(round_id)
-            # Computed before the round is locked: a rule may run for minutes, and on SQLite
-            # the lock is the whole database's, which every other round's ballots need.
-            # Once voting has closed nothing the result depends on can change, so checking
-            # the phase again under the lock is enough.
-            outcome, equalities = run_allocation(election, config, round_facts(config, votes))
-            row = own_round(uow.rounds, principal, round_id, for_change=True)
-            _check_allocatable(row)
+            row, votes, outcome, equalities = _run_then_lock(
+                uow, principal, round_id, election, config, still_allowed=_check_allocatable
+            )
             uow.rounds.save_outcome(round_id, outcome, equalities)
             row.phase = Phase.ALLOCATED
             uow.log.append(
@@ -95,11 +91,9 @@ class ResultsService:
             keep = "fairness" not in ask.model_fields_set
             trial = what_if_config(config, ask.rule, ask.fairness, keep)
             election = uow.rounds.election(round_id)
-            votes = uow.ballots.outcome_votes(round_id)
-            # As for an allocation: computed first, logged under the lock.
-            outcome, equalities = run_allocation(election, trial, round_facts(trial, votes))
-            row = own_round(uow.rounds, principal, round_id, for_change=True)
-            _check_what_if_allowed(row)
+            row, votes, outcome, equalities = _run_then_lock(
+                uow, principal, round_id, election, trial, still_allowed=_check_what_if_allowed
+            )
             asked = ask.model_dump(mode="json", exclude_unset=True)
             uow.log.append(
                 row,
@@ -129,6 +123,29 @@ class ResultsService:
             return results_report(
                 row, config, election, outcome, equalities=equalities, outcome_votes=votes
             )
+
+
+def _run_then_lock(
+    uow: UnitOfWork,
+    principal: Principal,
+    round_id: int,
+    election: Election,
+    config: RoundConfig,
+    *,
+    still_allowed: Callable[[RoundRow], None],
+) -> tuple[RoundRow, list[list[str]], Outcome, dict[str, Any]]:
+    """Run the allocation under `config`, then lock the round to store or log it.
+
+    Computed before the round is locked: a rule may run for minutes, and on SQLite the
+    lock is the whole database's, which every other round's ballots need. Once voting has
+    closed nothing the result depends on can change, so checking the phase again under
+    the lock is enough.
+    """
+    votes = uow.ballots.outcome_votes(round_id)
+    outcome, equalities = run_allocation(election, config, round_facts(config, votes))
+    row = own_round(uow.rounds, principal, round_id, for_change=True)
+    still_allowed(row)
+    return row, votes, outcome, equalities
 
 
 def _check_allocatable(row: RoundRow) -> None:
