@@ -9,10 +9,14 @@ shows the same report at any time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pbengine.core.election import Election
-from pbengine.core.fairness.preflight import Declared, Problem, preflight, unknown_names
+from pbengine.core.fairness.preflight import (
+    Declared,
+    Preflight,
+    Problem,
+    preflight,
+    unknown_names,
+)
 from pbengine.core.fairness.spec import FairnessSpec
 from pbengine.core.rules import RULES
 from pbengine.service.allocation import round_facts, run_allocation
@@ -22,22 +26,13 @@ from pbengine.service.replies import PreflightReport, ProblemOut
 from pbengine.store.repository import ACCEPTED, PROPOSED, RoundRepository
 
 
-@dataclass(frozen=True)
-class Report:
-    problems: tuple[Problem, ...]
-    warnings: tuple[str, ...]
-
-    @property
-    def ready(self) -> bool:
-        return not self.problems
-
-    def reply(self, round_id: int) -> PreflightReport:
-        return PreflightReport(
-            round=round_id,
-            ready=self.ready,
-            problems=[ProblemOut(**problem_json(p)) for p in self.problems],
-            warnings=list(self.warnings),
-        )
+def preflight_reply(report: Preflight, round_id: int) -> PreflightReport:
+    return PreflightReport(
+        round=round_id,
+        ready=report.ready,
+        problems=[ProblemOut(**problem_json(p)) for p in report.problems],
+        warnings=list(report.warnings),
+    )
 
 
 def problem_json(problem: Problem) -> dict[str, str]:
@@ -65,7 +60,7 @@ def check_names(config: RoundConfig) -> None:
         raise InvalidError(first.problem, f"fairness.document.{first.key}")
 
 
-def round_preflight(rounds: RoundRepository, round_id: int, config: RoundConfig) -> Report:
+def round_preflight(rounds: RoundRepository, round_id: int, config: RoundConfig) -> Preflight:
     problems: list[Problem] = []
     undecided = rounds.projects(round_id, status=PROPOSED)
     if undecided:
@@ -94,7 +89,7 @@ def round_preflight(rounds: RoundRepository, round_id: int, config: RoundConfig)
             Problem("rule", "the round names no allocation rule", f"choose one of {_rules()}")
         )
     if problems:
-        return Report(tuple(problems), ())
+        return Preflight(tuple(problems), ())
     election = rounds.election(round_id)
     warnings: tuple[str, ...] = ()
     if config.fairness is not None:
@@ -103,7 +98,7 @@ def round_preflight(rounds: RoundRepository, round_id: int, config: RoundConfig)
         warnings = found.warnings
     if not problems:
         problems += _dry_run(election, config)
-    return Report(tuple(problems), warnings)
+    return Preflight(tuple(problems), warnings)
 
 
 def _dry_run(election: Election, config: RoundConfig) -> list[Problem]:

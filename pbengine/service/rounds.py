@@ -34,7 +34,12 @@ from pbengine.service.errors import ConflictError, InvalidError, Principal
 from pbengine.service.events import ballot_event, round_settings
 from pbengine.service.frozen import FROZEN_ONCE_VOTING, frozen_settings, voting_has_opened
 from pbengine.service.imported_config import config_of_import
-from pbengine.service.preflight import NotReadyError, check_names, round_preflight
+from pbengine.service.preflight import (
+    NotReadyError,
+    check_names,
+    preflight_reply,
+    round_preflight,
+)
 from pbengine.service.replies import PreflightReport, RoundSummary
 from pbengine.store.repository import ACCEPTED, RoundRepository, to_project
 from pbengine.store.tables import RoundRow
@@ -157,7 +162,7 @@ class RoundService:
                     "phase",
                 )
             config = config_of(uow.rounds, row)
-            return round_preflight(uow.rounds, round_id, config).reply(round_id)
+            return preflight_reply(round_preflight(uow.rounds, round_id, config), round_id)
 
     def export_pb(self, principal: Principal, round_id: int) -> str:
         with self.uow as uow:
