@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -155,3 +156,22 @@ class IdempotencyRow(SQLModel, table=True):
     status_code: int
     response_json: str
     created_at: datetime = Field(default_factory=utc_now)
+
+
+class StaffSessionRow(SQLModel, table=True):
+    """A signed-in browser of council staff or an auditor: the pages' session.
+
+    Only the SHA-256 of the cookie's secret is stored, as for tokens. The token it was
+    opened with is looked up on every request, so revoking the token ends its sessions.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(unique=True, index=True)
+    token_id: int = Field(foreign_key="token.id", index=True)
+    # Every form a session posts carries this; a page on another site cannot know it.
+    csrf_token: str
+    created_at: datetime = Field(default_factory=utc_now)
+    # Seconds since the epoch: compared as a number, the same on SQLite and PostgreSQL.
+    expires_at: int = Field(sa_type=BigInteger)

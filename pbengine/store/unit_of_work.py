@@ -17,6 +17,7 @@ from sqlmodel import Session
 from pbengine.store.ballots import BallotRepository
 from pbengine.store.events import EventLog
 from pbengine.store.repository import RoundRepository
+from pbengine.store.staff_sessions import StaffSessionRepository
 from pbengine.store.tokens import TokenRepository
 
 
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.ballots = BallotRepository(session)
         self.log = log or EventLog(session)
         self.tokens = TokenRepository(session)
+        self.staff_sessions = StaffSessionRepository(session)
 
     @classmethod
     def of(cls, source: UnitOfWork | Session) -> UnitOfWork:
