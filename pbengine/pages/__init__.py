@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from pbengine.pages.errors import HANDLERS
 from pbengine.pages.propose import ProposePages
 from pbengine.pages.rounds import RoundPages
+from pbengine.pages.staff import staff_router
 from pbengine.pages.templating import template_config
 from pbengine.pages.vote import VotePages
 
@@ -39,6 +40,7 @@ def pages_router() -> Router:
             RoundPages,
             ProposePages,
             VotePages,
+            staff_router(),
             create_static_files_router(path="/static", directories=[static]),
         ],
         exception_handlers=HANDLERS,

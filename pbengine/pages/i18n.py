@@ -2,7 +2,9 @@
 
 A language is a folder under locale/ holding a compiled catalogue, so a
 council adds one by adding its catalogue (docs/pages.md), not by changing
-code. English is the language the templates are written in.
+code. English is the language the templates are written in. The residents'
+pages are the `messages` domain; each group of pages behind a sign-in is a
+domain of its own (DOMAINS), so their catalogues grow apart.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from babel.support import NullTranslations, Translations
 SOURCE_LANGUAGE = "en"
 COOKIE = "lang"
 DOMAIN = "messages"
+DOMAINS = (DOMAIN, "staff")
+"""Each domain's messages are extracted by the babel.cfg in its folder (docs/pages.md)."""
 
 
 @cache
@@ -48,11 +52,20 @@ def _known(code: str) -> bool:
 
 @cache
 def translations(code: str) -> NullTranslations:
-    folder = resources.files("pbengine.pages") / "locale" / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not folder.is_file():
-        return NullTranslations()
-    with folder.open("rb") as mo:
-        return Translations(mo, domain=DOMAIN)
+    """Every domain's catalogue of language `code`, merged: one page may use several."""
+    folder = resources.files("pbengine.pages") / "locale" / code / "LC_MESSAGES"
+    merged: NullTranslations = NullTranslations()
+    for domain in DOMAINS:
+        compiled = folder / f"{domain}.mo"
+        if not compiled.is_file():
+            continue
+        with compiled.open("rb") as mo:
+            found = Translations(mo, domain=domain)
+        if isinstance(merged, Translations):
+            merged.merge(found)
+        else:
+            merged = found
+    return merged
 
 
 def choose(asked: str | None, cookie: str | None, accept_language: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from pbengine.service.errors import Principal, UnauthorizedError
+from pbengine.store.tables import TokenRow
 from pbengine.store.tokens import is_token, voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
@@ -17,9 +18,15 @@ def principal_for(work: UnitOfWork | Session, secret: str) -> Principal:
             token = uow.tokens.find(secret)
             if token is None:
                 raise UnauthorizedError("unknown or revoked token", "authorization")
-            staff = token.label or f"token {token.id}"
-            return Principal(role=token.role, council=token.council, staff=staff)
+            return token_principal(token)
         voter = uow.ballots.voter_by_digest(voter_code_digest(secret))
         if voter is None:
             raise UnauthorizedError("unknown voter code", "authorization")
         return Principal(role="resident", round_id=voter.round_id, voter_key=voter.voter_key)
+
+
+def token_principal(token: TokenRow) -> Principal:
+    """Staff or an auditor, as their token names them (its label is who they are)."""
+    return Principal(
+        role=token.role, council=token.council, staff=token.label or f"token {token.id}"
+    )

@@ -96,6 +96,12 @@ class RoundService:
             row = get_round(uow.rounds, round_id)
             return _view(uow.rounds, row, config_of(uow.rounds, row))
 
+    def own_view(self, principal: Principal, round_id: int) -> RoundView:
+        """The round, for its council's staff only (others: 404 as if it did not exist)."""
+        with self.uow as uow:
+            row = own_round(uow.rounds, principal, round_id)
+            return _view(uow.rounds, row, config_of(uow.rounds, row))
+
     def all_rounds(self) -> list[RoundSummary]:
         with self.uow as uow:
             return [

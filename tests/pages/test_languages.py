@@ -8,12 +8,13 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from pbengine.pages.i18n import languages
+from pbengine.pages.i18n import DOMAIN, DOMAINS, languages
 
 Client = TestClient[Litestar]
 PAGES = Path(str(resources.files("pbengine.pages")))
@@ -26,9 +27,14 @@ def lang_of(html: str) -> str:
     return found.group(1)
 
 
-def catalogue(code: str) -> Catalog:
-    with (LOCALE / code / "LC_MESSAGES" / "messages.po").open("rb") as po:
+def catalogue(code: str, domain: str = DOMAIN) -> Catalog:
+    with (LOCALE / code / "LC_MESSAGES" / f"{domain}.po").open("rb") as po:
         return read_po(po, locale=code)
+
+
+def extraction_config(domain: str) -> Path:
+    """Each domain's babel.cfg: the residents' beside the pages, the others in their folder."""
+    return PAGES / "babel.cfg" if domain == DOMAIN else PAGES / domain / "babel.cfg"
 
 
 def test_the_browser_language_is_used_and_a_choice_is_remembered(client: Client) -> None:
@@ -54,41 +60,49 @@ def test_the_browser_language_is_used_and_a_choice_is_remembered(client: Client)
 
 
 def test_every_page_string_is_in_the_catalogues() -> None:
-    """Extracted afresh from templates and code, as pybabel would (docs/pages.md)."""
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    """Extracted afresh from templates and code by each domain's babel.cfg, as pybabel would
+    (docs/pages.md); together the configurations cover every template."""
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-    found = {
-        message if isinstance(message, str) else message[0]
-        for _, _, message, _, _ in extract_from_dir(
+    covered: set[str] = set()
+    for domain in DOMAINS:
+        with extraction_config(domain).open() as cfg:
+            method_map, options = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
+        found = set()
+        for filename, _, message, _, _ in extract_from_dir(
             str(PAGES), method_map, options, keywords=keywords
-        )
-    }
-    for code in languages():
-        missing = found - {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue(code)}
-        assert not missing, (code, sorted(missing))
+        ):
+            covered.add(filename)
+            found.add(message if isinstance(message, str) else message[0])
+        for code in languages():
+            known = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue(code, domain)}
+            assert not found - known, (code, domain, sorted(found - known))
+    templates = {str(t.relative_to(PAGES)) for t in (PAGES / "templates").rglob("*.html")}
+    translated = {t for t in templates if "_(" in (PAGES / t).read_text()}
+    assert translated <= covered, sorted(translated - covered)
 
 
 def test_polish_and_dutch_translate_every_message() -> None:
     assert {"en", "pl", "nl"} <= set(languages())
-    english = {m.id for m in catalogue("en") if m.id}
-    for code in ("pl", "nl"):
-        translated = catalogue(code)
-        assert {m.id for m in translated if m.id} == english, code
-        for message in translated:
-            if not message.id:
-                continue
-            strings = message.string if isinstance(message.string, tuple) else [message.string]
-            assert all(isinstance(s, str) and s.strip() for s in strings), (code, message.id)
-            assert not message.fuzzy, (code, message.id)
+    for domain in DOMAINS:
+        english = {m.id for m in catalogue("en", domain) if m.id}
+        for code in ("pl", "nl"):
+            translated = catalogue(code, domain)
+            assert {m.id for m in translated if m.id} == english, (code, domain)
+            for message in translated:
+                if not message.id:
+                    continue
+                strings = message.string if isinstance(message.string, tuple) else [message.string]
+                assert all(isinstance(s, str) and s.strip() for s in strings), (code, message.id)
+                assert not message.fuzzy, (code, message.id)
 
 
 def test_the_compiled_catalogues_match_their_sources() -> None:
     for code in languages():
-        with (LOCALE / code / "LC_MESSAGES" / "messages.mo").open("rb") as mo:
-            compiled = _translated(read_mo(mo))
-        source = _translated(catalogue(code))
-        assert compiled == source, f"{code}: run pybabel compile (docs/pages.md)"
+        for domain in DOMAINS:
+            with (LOCALE / code / "LC_MESSAGES" / f"{domain}.mo").open("rb") as mo:
+                compiled = _translated(read_mo(mo))
+            source = _translated(catalogue(code, domain))
+            assert compiled == source, f"{code} {domain}: run pybabel compile (docs/pages.md)"
 
 
 def _translated(catalog: Catalog) -> dict[object, object]:
