@@ -4,7 +4,7 @@ A language is a folder under locale/ holding a compiled catalogue, so a
 council adds one by adding its catalogue (docs/pages.md), not by changing
 code. English is the language the templates are written in. The residents'
 pages are the `messages` domain; each group of pages behind a sign-in is a
-domain of its own (DOMAINS), so their catalogues grow apart.
+domain of its own (`domains`), so their catalogues grow apart.
 """
 
 from __future__ import annotations
@@ -26,8 +26,19 @@ from babel.support import NullTranslations, Translations
 SOURCE_LANGUAGE = "en"
 COOKIE = "lang"
 DOMAIN = "messages"
-DOMAINS = (DOMAIN, "staff")
-"""Each domain's messages are extracted by the babel.cfg in its folder (docs/pages.md)."""
+
+
+@cache
+def domains() -> tuple[str, ...]:
+    """`messages` (the residents' pages), then each folder of pages with a babel.cfg: its
+    messages are extracted by that file into a catalogue of the folder's name."""
+    pages = resources.files("pbengine.pages")
+    folders = {
+        entry.name
+        for entry in pages.iterdir()
+        if entry.is_dir() and (entry / "babel.cfg").is_file()
+    }
+    return (DOMAIN, *sorted(folders))
 
 
 @cache
@@ -55,7 +66,7 @@ def translations(code: str) -> NullTranslations:
     """Every domain's catalogue of language `code`, merged: one page may use several."""
     folder = resources.files("pbengine.pages") / "locale" / code / "LC_MESSAGES"
     merged: NullTranslations = NullTranslations()
-    for domain in DOMAINS:
+    for domain in domains():
         compiled = folder / f"{domain}.mo"
         if not compiled.is_file():
             continue

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from pbengine.pages.i18n import DOMAIN, DOMAINS, languages
+from pbengine.pages.i18n import DOMAIN, domains, languages
 
 Client = TestClient[Litestar]
 PAGES = Path(str(resources.files("pbengine.pages")))
@@ -64,7 +64,7 @@ def test_every_page_string_is_in_the_catalogues() -> None:
     (docs/pages.md); together the configurations cover every template."""
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     covered: set[str] = set()
-    for domain in DOMAINS:
+    for domain in domains():
         with extraction_config(domain).open() as cfg:
             method_map, options = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
         found = set()
@@ -83,7 +83,8 @@ def test_every_page_string_is_in_the_catalogues() -> None:
 
 def test_polish_and_dutch_translate_every_message() -> None:
     assert {"en", "pl", "nl"} <= set(languages())
-    for domain in DOMAINS:
+    assert {"messages", "staff"} <= set(domains())
+    for domain in domains():
         english = {m.id for m in catalogue("en", domain) if m.id}
         for code in ("pl", "nl"):
             translated = catalogue(code, domain)
@@ -98,7 +99,7 @@ def test_polish_and_dutch_translate_every_message() -> None:
 
 def test_the_compiled_catalogues_match_their_sources() -> None:
     for code in languages():
-        for domain in DOMAINS:
+        for domain in domains():
             with (LOCALE / code / "LC_MESSAGES" / f"{domain}.mo").open("rb") as mo:
                 compiled = _translated(read_mo(mo))
             source = _translated(catalogue(code, domain))
