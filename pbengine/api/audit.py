@@ -7,7 +7,7 @@ from litestar.params import FromPath
 
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.service.audit import AuditService
-from pbengine.service.replies import RoundRecord, Trackers
+from pbengine.service.replies import ChainHead, RoundRecord, Trackers
 
 
 class AuditController(Controller):
@@ -23,6 +23,16 @@ class AuditController(Controller):
     )
     def record(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> RoundRecord:
         return AuditService(uow).record(caller, round_id)
+
+    @get(
+        "/{round_id:int}/head",
+        sync_to_thread=True,
+        summary="The head of the round's event log: height, hash, time (public)",
+        description="Note it down: a record exported later must extend it "
+        "(`pbengine verify-extends`), or events were altered or removed.",
+    )
+    def head(self, uow: Work, round_id: FromPath[int]) -> ChainHead:
+        return AuditService(uow).head(round_id)
 
     @get(
         "/{round_id:int}/trackers",

@@ -56,8 +56,12 @@ def own_round(
 
 def is_insider(principal: Principal, row: RoundRow) -> bool:
     """Its council's staff and auditors see a round's full record (not who voted what)."""
+    return is_insider_of(principal, row.council)
+
+
+def is_insider_of(principal: Principal, council: str) -> bool:
     return principal.role == "auditor" or (
-        principal.role == "council" and principal.council == row.council
+        principal.role == "council" and principal.council == council
     )
 
 

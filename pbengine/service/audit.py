@@ -14,6 +14,7 @@ from pbengine.service.access import config_of, get_round, readable_record
 from pbengine.service.errors import ForbiddenError, Principal
 from pbengine.service.replay import RECORD_FORMAT
 from pbengine.service.replies import (
+    ChainHead,
     EngineInfo,
     RecordEvent,
     RecordHead,
@@ -57,6 +58,16 @@ class AuditService:
                 result=result,
                 result_hash=allocations[-1].payload["result_hash"] if allocations else None,
             )
+
+    def head(self, round_id: int) -> ChainHead:
+        """The head of the round's log, public in every phase: it shows how far the log
+        goes, not what any event says."""
+        with self.uow as uow:
+            get_round(uow.rounds, round_id)
+            last = uow.log.head_event(round_id)
+            if last is None:
+                return ChainHead(round=round_id, height=0, hash=GENESIS, at=None)
+            return ChainHead(round=round_id, height=last.height + 1, hash=last.hash, at=last.at)
 
     def trackers(self, round_id: int) -> Trackers:
         """The trackers of the ballots that count; a replaced ballot's tracker is not here."""

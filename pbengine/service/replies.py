@@ -206,6 +206,16 @@ class RecordHead(Reply):
     hash: str = Field(description="the last event's hash")
 
 
+class ChainHead(Reply):
+    """The latest event of a round's log: anyone may note it, and later check that the
+    record they are given extends it (`pbengine verify-extends`)."""
+
+    round: int
+    height: int = Field(description="the number of events")
+    hash: str = Field(description="the last event's hash (64 zeros: no event yet)")
+    at: str | None = Field(description="when the last event was written (UTC, ISO 8601)")
+
+
 class RoundRecord(Reply):
     """Everything needed to check a round without its database: `pbengine replay` reads it."""
 

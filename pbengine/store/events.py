@@ -87,3 +87,12 @@ class EventLog:
             Event(r.height, r.type, r.at, json.loads(r.payload_json), r.parent, r.hash)
             for r in rows
         ]
+
+    def head_event(self, round_id: int) -> EventRow | None:
+        """The log's last event, without reading the others."""
+        return self.session.exec(
+            select(EventRow)
+            .where(EventRow.round_id == round_id)
+            .order_by(col(EventRow.height).desc())
+            .limit(1)
+        ).first()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from pbengine.pages.audit.pages import AuditPages
 from pbengine.pages.staff.overview import StaffRoundPages
 from pbengine.pages.staff.session import STAFF_DEPENDENCIES, NotSignedInError, sign_in_required
 from pbengine.pages.staff.sign_in import SignInPages
@@ -20,7 +21,7 @@ __all__ = ["staff_router"]
 def staff_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[SignInPages, StaffRoundPages],
+        route_handlers=[SignInPages, StaffRoundPages, AuditPages],
         dependencies={**STAFF_DEPENDENCIES},
         exception_handlers={NotSignedInError: sign_in_required},
         include_in_schema=False,

@@ -25,6 +25,7 @@ COOKIE = "pbe_staff"
 SIGN_IN = "/staff/sign-in"
 
 Staff = NamedDependency[StaffSession]
+SignedIn = NamedDependency[StaffSession | None]
 
 
 class NotSignedInError(Exception):
@@ -44,6 +45,14 @@ def provide_staff(
         back = request.url.path if request.method == "GET" else _referring_path(request)
         raise NotSignedInError(back)
     return found
+
+
+def provide_optional_staff(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+) -> StaffSession | None:
+    """For a public page that shows more to whoever is signed in."""
+    secret = request.cookies.get(COOKIE)
+    return SignInService(uow).session(secret) if secret else None
 
 
 def sign_in_required(request: Request[Any, Any, Any], exc: NotSignedInError) -> Response[Any]:
@@ -86,4 +95,8 @@ def _referring_path(request: Request[Any, Any, Any]) -> str:
     return safe_next(urlsplit(referer).path if referer else None)
 
 
-STAFF_DEPENDENCIES = {**DEPENDENCIES, "staff": Provide(provide_staff, sync_to_thread=True)}
+STAFF_DEPENDENCIES = {
+    **DEPENDENCIES,
+    "staff": Provide(provide_staff, sync_to_thread=True),
+    "signed_in": Provide(provide_optional_staff, sync_to_thread=True),
+}
