@@ -83,6 +83,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         for code in demo.voter_codes:
             print(f"  {code}")
+        print(
+            f"staff pages: sign in at {base}/staff/sign-in with the demo council's token "
+            f"{demo.staff_token} (an auditor's: {demo.auditor_token})"
+        )
     engine.dispose()
     sys.stdout.flush()
     # The factory reads the same environment these settings came from. log_config=None:

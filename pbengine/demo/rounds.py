@@ -29,6 +29,7 @@ from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
+from pbengine.store.tokens import create_token
 
 DEMO_COUNCIL = "Riverside (demo)"
 STAFF = Principal(role="council", council=DEMO_COUNCIL, staff="demo clerk")
@@ -54,6 +55,9 @@ class Demo:
     published_round: int
     voting_round: int
     voter_codes: list[str]
+    staff_token: str
+    """A token of the demo council's staff, for the staff pages (/staff/sign-in)."""
+    auditor_token: str
 
 
 PUBLISHED_TITLE = "Riverside co-commissioning 2026 (demo)"
@@ -75,7 +79,7 @@ def load_demo(engine: Engine) -> Demo:
         old_published, old_voting = found.get(PUBLISHED_TITLE), found.get(VOTING_TITLE)
         if old_published and old_voting and old_published.id and old_voting.id:
             codes = VotingService(session).issue_codes(STAFF, old_voting.id, VoterCodesIn(count=5))
-            return Demo(old_published.id, old_voting.id, codes)
+            return Demo(old_published.id, old_voting.id, codes, *_tokens(session))
         published, _ = _round(session, election, PUBLISHED_TITLE)
         _vote(session, published, election)
         rounds = RoundService(session)
@@ -84,7 +88,15 @@ def load_demo(engine: Engine) -> Demo:
         rounds.change_phase(STAFF, published, Phase.PUBLISHED)
         voting, _ = _round(session, election, VOTING_TITLE)
         codes = VotingService(session).issue_codes(STAFF, voting, VoterCodesIn(count=5))
-    return Demo(published, voting, codes)
+        return Demo(published, voting, codes, *_tokens(session))
+
+
+def _tokens(session: Session) -> tuple[str, str]:
+    """Fresh tokens each time: like voter codes, tokens are stored only as digests."""
+    staff = create_token(session, role="council", council=DEMO_COUNCIL, label="demo clerk")
+    auditor = create_token(session, role="auditor", council=DEMO_COUNCIL, label="demo auditor")
+    session.commit()
+    return staff, auditor
 
 
 def _round(session: Session, election: Election, title: str) -> tuple[int, dict[str, str]]:

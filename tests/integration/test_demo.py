@@ -37,6 +37,12 @@ def test_demo_rounds(engine: Engine) -> None:
         ok(client.post(f"{url}/ballots", json={"projects": [project]}, headers=voter), 201)
         assert ok(client.get(f"{url}/ballots/count"))["ballots"] == 1
 
+        # The printed tokens work: the demo council's staff can issue codes, the auditor read.
+        staff = {"Authorization": f"Bearer {demo.staff_token}"}
+        ok(client.post(f"{url}/voter-codes", json={"count": 1}, headers=staff), 201)
+        auditor = {"Authorization": f"Bearer {demo.auditor_token}"}
+        assert ok(client.get(f"{url}/record", headers=auditor))["round"]["id"] == demo.voting_round
+
 
 def test_loading_the_demo_again_reuses_its_rounds_with_fresh_codes(engine: Engine) -> None:
     first = load_demo(engine)
