@@ -58,6 +58,9 @@ class Live:
     published_round: int
     voting_round: int
     voter_codes: list[str]
+    staff_token: str
+    """The demo council's staff (`sign_in(page, live, live.staff_token)`)."""
+    auditor_token: str
 
 
 @pytest.fixture(scope="session")
@@ -70,15 +73,17 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _parse_demo(printed: str) -> tuple[int, int, list[str]]:
-    """The round ids and voter codes `serve --demo` prints."""
+def _parse_demo(printed: str) -> tuple[int, int, list[str], str, str]:
+    """The round ids, voter codes and tokens `serve --demo` prints."""
     published = re.search(r"^demo round (\d+): ", printed, re.MULTILINE)
     voting = re.search(r"^demo round (\d+) is open for voting", printed, re.MULTILINE)
     assert published, f"serve --demo did not name its published round:\n{printed}"
     assert voting, f"serve --demo did not name its round open for voting:\n{printed}"
     codes = re.findall(r"^  (\S+)$", printed.split("codes:", 1)[-1], re.MULTILINE)
     assert codes, f"serve --demo printed no voter codes:\n{printed}"
-    return int(published[1]), int(voting[1]), codes
+    tokens = re.search(r"token (pbe_\S+) \(an auditor's: (pbe_\S+)\)", printed)
+    assert tokens, f"serve --demo printed no staff and auditor tokens:\n{printed}"
+    return int(published[1]), int(voting[1]), codes, tokens[1], tokens[2]
 
 
 @pytest.fixture(scope="session")
@@ -207,6 +212,24 @@ def phone_without_script(browser: Browser, offsite: list[str]) -> Iterator[Page]
     """A phone page with JavaScript disabled (axe cannot run in it: assert_accessible_copy)."""
     context = new_context(browser, offsite, PHONE, javascript=False)
     yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Page, live: Live, token: str) -> None:
+    """Sign `page`'s browser in through the sign-in form, as staff or an auditor would."""
+    page.goto(f"{live.base}/staff/sign-in")
+    page.get_by_label("Your token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live.base}/staff")
+
+
+@pytest.fixture
+def staff_desktop(browser: Browser, offsite: list[str], live: Live) -> Iterator[Page]:
+    """A desktop page signed in as the demo council's staff."""
+    context = new_context(browser, offsite, DESKTOP)
+    page = context.new_page()
+    sign_in(page, live, live.staff_token)
+    yield page
     context.close()
 
 
