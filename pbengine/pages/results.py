@@ -1,12 +1,45 @@
-"""The main points of a result's equalities report, in plain words."""
+"""What a results page shows of a report: charts, funded projects, and the main points of
+its equalities report in plain words (the residents' page, and the staff's preview of it)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from pbengine.pages.charts import bar_chart
 from pbengine.pages.explain import N_, Sentence
 from pbengine.pages.i18n import Language
+from pbengine.service.replies import ResultsReport
+
+NONE = "(none)"
+
+
+def results_context(report: ResultsReport, language: Language) -> dict[str, Any]:
+    """What templates/results.html needs beside the round: one place, so the residents'
+    page and the staff's preview before publishing show the same."""
+    # "(none)" is the report's name for city-wide projects and for those in no category.
+    money = {
+        "district": _relabelled(report.spend_by_district, language.translate(N_("Whole city"))),
+        "category": _relabelled(report.spend_by_category, language.translate(N_("No category"))),
+    }
+    charts = {
+        what: bar_chart(
+            amounts, {k: language.money(v, report.currency) for k, v in amounts.items()}
+        )
+        for what, amounts in money.items()
+    }
+    names = {p.id: p.name for p in report.projects}
+    return {
+        "report": report,
+        "charts": charts,
+        "funded": [p for p in report.projects if p.funded],
+        "not_funded": [p for p in report.projects if not p.funded],
+        "points": equality_points(report.equalities, names, language, report.currency),
+    }
+
+
+def _relabelled(amounts: dict[str, str], none: str) -> dict[str, str]:
+    return {none if name == NONE else name: amount for name, amount in amounts.items()}
 
 
 def equality_points(

@@ -9,10 +9,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from pbengine.core.phases import LIFECYCLE, ORDER, Phase
-from pbengine.pages.charts import bar_chart
 from pbengine.pages.deps import DEPENDENCIES, Lang, Work
-from pbengine.pages.explain import N_, PHASES, fairness_sentences, rule_family, rule_sentences
-from pbengine.pages.results import equality_points
+from pbengine.pages.explain import PHASES, fairness_sentences, rule_family, rule_sentences
+from pbengine.pages.results import results_context
 from pbengine.pages.templating import page
 from pbengine.service.audit import AuditService
 from pbengine.service.errors import PUBLIC, ServiceError
@@ -21,7 +20,6 @@ from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService, RoundView
 
 PAST = (Phase.PUBLISHED, Phase.VOID)
-NONE = "(none)"
 
 
 class RoundPages(Controller):
@@ -110,30 +108,12 @@ class RoundPages(Controller):
             report = ResultsService(uow).results(PUBLIC, round_id)
         except ServiceError:
             return page("results_pending.html", language, round=view, phases=PHASES)
-        # "(none)" is the report's name for city-wide projects and for those in no category.
-        money = {
-            "district": _relabelled(report.spend_by_district, language.translate(N_("Whole city"))),
-            "category": _relabelled(
-                report.spend_by_category, language.translate(N_("No category"))
-            ),
-        }
-        charts = {
-            what: bar_chart(
-                amounts, {k: language.money(v, report.currency) for k, v in amounts.items()}
-            )
-            for what, amounts in money.items()
-        }
-        names = {p.id: p.name for p in report.projects}
         return page(
             "results.html",
             language,
             round=view,
             phases=PHASES,
-            report=report,
-            charts=charts,
-            funded=[p for p in report.projects if p.funded],
-            not_funded=[p for p in report.projects if not p.funded],
-            points=equality_points(report.equalities, names, language, report.currency),
+            **results_context(report, language),
         )
 
     @get("/rounds/{round_id:int}/track", sync_to_thread=True)
@@ -176,7 +156,3 @@ def schedule(view: RoundView) -> list[tuple[Phase, datetime, datetime | None]]:
         following = next((planned[p] for p in LIFECYCLE[i + 1 :] if p in planned), None)
         rows.append((phase, planned[phase], following))
     return rows
-
-
-def _relabelled(amounts: dict[str, str], none: str) -> dict[str, str]:
-    return {none if name == NONE else name: amount for name, amount in amounts.items()}
