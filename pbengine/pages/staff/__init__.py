@@ -11,6 +11,7 @@ from __future__ import annotations
 from litestar import Router
 
 from pbengine.pages.audit.pages import AuditPages
+from pbengine.pages.council import COUNCIL_PAGES
 from pbengine.pages.staff.overview import StaffRoundPages
 from pbengine.pages.staff.session import STAFF_DEPENDENCIES, NotSignedInError, sign_in_required
 from pbengine.pages.staff.sign_in import SignInPages
@@ -21,7 +22,7 @@ __all__ = ["staff_router"]
 def staff_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[SignInPages, StaffRoundPages, AuditPages],
+        route_handlers=[SignInPages, StaffRoundPages, AuditPages, *COUNCIL_PAGES],
         dependencies={**STAFF_DEPENDENCIES},
         exception_handlers={NotSignedInError: sign_in_required},
         include_in_schema=False,

@@ -29,3 +29,14 @@
   form.addEventListener("change", update);
   form.addEventListener("input", update);
 })();
+
+// A voter code from a printed slip's QR code arrives after '#' (…/vote#code=K7QX-…): a
+// browser never sends that part to the server, so the code is in no log and no referrer.
+// Fill it in, then take it out of the address bar and the history.
+(function () {
+  var found = /(?:^#|&)code=([^&]*)/.exec(window.location.hash);
+  if (!found) { return; }
+  var field = document.getElementById("voter_code");
+  if (field && !field.value) { field.value = decodeURIComponent(found[1]); }
+  window.history.replaceState(null, "", window.location.pathname + window.location.search);
+})();
