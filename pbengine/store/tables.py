@@ -175,3 +175,71 @@ class StaffSessionRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     # Seconds since the epoch: compared as a number, the same on SQLite and PostgreSQL.
     expires_at: int = Field(sa_type=BigInteger)
+
+
+class PaperBatchRow(SQLModel, table=True):
+    """A batch of paper ballots, entered twice by two staff members, then counted at once
+    (docs/voting.md). `pass_1_staff` and `pass_2_staff` are who took each pass."""
+
+    __tablename__ = "paper_batch"
+    __table_args__ = (UniqueConstraint("round_id", "label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    label: str
+    # The number of ballot papers in the batch, when staff counted them on opening it.
+    papers: int | None = None
+    status: str = "open"
+    opened_by: str
+    pass_1_staff: str | None = None
+    pass_2_staff: str | None = None
+    counted_by: str | None = None
+    counted_at: datetime | None = None
+    # The hash of the batch's paper_batch.counted event.
+    event_hash: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class PaperEntryRow(SQLModel, table=True):
+    """One paper ballot as one pass entered it. The voter code only as its digest, and the
+    last characters of the code (`code_hint`) for staff comparing the passes."""
+
+    __tablename__ = "paper_entry"
+    __table_args__ = (UniqueConstraint("batch_id", "pass_number", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="paper_batch.id", index=True)
+    pass_number: int
+    position: int
+    code_hash: str
+    code_hint: str
+    projects_json: str
+    points_json: str | None = None
+    outcomes_json: str = "[]"
+    staff: str
+    corrections: int = 0
+    entered_at: datetime = Field(default_factory=utc_now)
+
+
+class PaperDecisionRow(SQLModel, table=True):
+    """A staff member's decision on one position of a batch, after looking at the paper:
+    pass 1's ballot, pass 2's, one typed from the paper, or none (set aside)."""
+
+    __tablename__ = "paper_decision"
+    __table_args__ = (UniqueConstraint("batch_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="paper_batch.id", index=True)
+    position: int
+    # What both passes said at the position when it was decided (core/double_entry.py).
+    position_key: str
+    choice: str
+    # The ballot that counts here (none when set aside, or the chosen pass has none).
+    code_hash: str | None = None
+    code_hint: str | None = None
+    projects_json: str | None = None
+    points_json: str | None = None
+    outcomes_json: str | None = None
+    staff: str
+    note: str
+    decided_at: datetime = Field(default_factory=utc_now)

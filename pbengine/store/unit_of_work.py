@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from pbengine.store.ballots import BallotRepository
 from pbengine.store.events import EventLog
+from pbengine.store.paper_batches import PaperBatchRepository
 from pbengine.store.repository import RoundRepository
 from pbengine.store.staff_sessions import StaffSessionRepository
 from pbengine.store.tokens import TokenRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.log = log or EventLog(session)
         self.tokens = TokenRepository(session)
         self.staff_sessions = StaffSessionRepository(session)
+        self.paper_batches = PaperBatchRepository(session)
 
     @classmethod
     def of(cls, source: UnitOfWork | Session) -> UnitOfWork:
