@@ -27,6 +27,7 @@ from pbengine import __version__
 from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
 from pbengine.api.errors import HANDLERS, error_body
+from pbengine.api.paper_batches import PaperBatchController
 from pbengine.api.projects import ProjectController
 from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
@@ -110,6 +111,7 @@ def _routes(*, import_limit: int) -> list[Any]:
         AuditController,
         ProjectController,
         VotingController,
+        PaperBatchController,
         list_rules,
         list_presets,
         health,

@@ -41,7 +41,7 @@ from pbengine.store.tables import BallotRow, RoundRow
 from pbengine.store.tokens import new_voter_code, new_voter_key, voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
-__all__ = ["BallotIn", "Cast", "VoterCodesIn", "VotingService"]
+__all__ = ["BallotIn", "Cast", "VoterCodesIn", "VotingService", "cast_step"]
 
 MAX_CODES_PER_REQUEST = 10_000
 CAST_ATTEMPTS = 3
@@ -170,31 +170,44 @@ class VotingService:
             earlier = _kept_reply(uow, round_id, idempotency_key, request)
             if earlier is not None:
                 return earlier
-        if phase_of(row) is not Phase.VOTING:
-            raise ConflictError(
-                f"ballots are cast in phase 'voting'; the round is in '{row.phase}'", "phase"
-            )
-        config = config_of(uow.rounds, row)
-        existing = uow.ballots.ballot_of(round_id, entry.voter.voter_key)
-        check_may_vote(config, existing, entry.channel, ballot)
-        count = counted(ballot, existing, entry.channel)
-        choices = checked_choices(uow.rounds, row, config, count)
-        reason = override_reason(ballot) if ballot.override else None
-        stored = _stored(
-            uow,
-            row,
-            entry=entry,
-            existing=existing,
-            count=count,
-            choices=choices,
-            override_reason=reason,
-        )
+        stored, count = cast_step(uow, row, entry, ballot)
         reply = receipt(stored, count)
         if idempotency_key is not None:
             body = reply.model_dump(mode="json")
             uow.ballots.keep_reply(round_id, idempotency_key, request, 201, body)
         uow.commit()
         return Cast(201, reply)
+
+
+def cast_step(
+    uow: UnitOfWork, row: RoundRow, entry: Entry, ballot: BallotIn
+) -> tuple[BallotRow, Counted]:
+    """The one step every ballot is cast by: checked, stored with its event; not committed.
+
+    The caller has loaded `row` for change and knows whose ballot it is (`entry`); it
+    commits, alone or with other ballots (a paper batch counts all its ballots at once).
+    """
+    if phase_of(row) is not Phase.VOTING:
+        raise ConflictError(
+            f"ballots are cast in phase 'voting'; the round is in '{row.phase}'", "phase"
+        )
+    assert row.id is not None
+    config = config_of(uow.rounds, row)
+    existing = uow.ballots.ballot_of(row.id, entry.voter.voter_key)
+    check_may_vote(config, existing, entry.channel, ballot)
+    count = counted(ballot, existing, entry.channel)
+    choices = checked_choices(uow.rounds, row, config, count)
+    reason = override_reason(ballot) if ballot.override else None
+    stored = _stored(
+        uow,
+        row,
+        entry=entry,
+        existing=existing,
+        count=count,
+        choices=choices,
+        override_reason=reason,
+    )
+    return stored, count
 
 
 def _stored(

@@ -28,3 +28,8 @@ always null since allocations stopped taking another rule; older logs hold the o
 asked for there, which replay now refuses unless it is the round's own rule."""
 ALLOCATION_WHAT_IF = "allocation.what_if"
 """{asked, settings, result, result_hash}: a what-if under other settings; never a result."""
+PAPER_BATCH_COUNTED = "paper_batch.counted"
+"""{batch, label, papers, positions, ballots, opened_by, pass_1, pass_2, counted_by,
+disagreements, decisions: [{position, differs, choice, by, note}], trackers}: a batch of
+paper ballots entered twice and reconciled, counted at once. Its ballots' ballot.cast events
+come just before it, in paper order; `trackers` names them."""

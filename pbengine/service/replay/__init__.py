@@ -10,7 +10,7 @@ service ran and compared field by field. The first thing that differs is
 named; nothing after it is trusted.
 """
 
-from pbengine.service.replay.rebuild import RecordError
+from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.record import RECORD_FORMAT, Replay, replay, verify_extends
 
 __all__ = ["RECORD_FORMAT", "RecordError", "Replay", "replay", "verify_extends"]

@@ -35,12 +35,10 @@ from pbengine.service.allocation import (
 from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ServiceError
 from pbengine.service.frozen import frozen_settings
+from pbengine.service.replay.errors import RecordError
+from pbengine.service.replay.paper import paper_batch_counted
 
 STARTS = (kinds.ROUND_CREATED, kinds.ROUND_IMPORTED)
-
-
-class RecordError(Exception):
-    """The first point where a record does not hold together."""
 
 
 @dataclass
@@ -68,6 +66,9 @@ class RebuiltRound:
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued: set[str] = field(default_factory=set)
     ballots: dict[str, _Ballot] = field(default_factory=dict)
+    cast: list[tuple[int, str, Mapping[str, Any]]] = field(default_factory=list)
+    """Every ballot event: its height, its tracker and its payload (for paper batches)."""
+    paper_batches: set[str] = field(default_factory=set)
     last_result: dict[str, Any] | None = None
     last_allocation: int | None = None
 
@@ -189,6 +190,7 @@ class RebuiltRound:
         )
         # A replacement keeps the earlier ballot's place, as the store keeps its row.
         self.ballots[voter] = ballot
+        self.cast.append((int(event["height"]), ballot.tracker, p))
 
     # -- allocation ----------------------------------------------------------------------
 
@@ -282,4 +284,5 @@ _HANDLERS = {
     kinds.BALLOT_CAST: RebuiltRound.ballot,
     kinds.ALLOCATION_COMPUTED: RebuiltRound.allocation,
     kinds.ALLOCATION_WHAT_IF: RebuiltRound.what_if,
+    kinds.PAPER_BATCH_COUNTED: paper_batch_counted,
 }

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from pbengine.core.audit.chain import first_break, head
 from pbengine.core.audit.result import first_difference, result_hash
 from pbengine.service.config import RoundConfig
-from pbengine.service.replay.rebuild import RebuiltRound, RecordError
+from pbengine.service.replay.errors import RecordError
+from pbengine.service.replay.rebuild import RebuiltRound
 
 RECORD_FORMAT = "pbengine.record/1"
 
