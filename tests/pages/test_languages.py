@@ -115,3 +115,20 @@ def _translated(catalog: Catalog) -> dict[object, object]:
 def _key(value: object) -> object:
     """Plural messages come back from .mo files as lists and from .po files as tuples."""
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def test_a_message_in_several_domains_reads_the_same_in_each() -> None:
+    """A page reads every domain merged, so a message two domains share must be translated
+    alike in both, or which one a page shows would depend on the merge order."""
+    for code in languages():
+        seen: dict[object, tuple[str, object]] = {}
+        for domain in domains():
+            for message in catalogue(code, domain):
+                if not message.id:
+                    continue
+                key, text = _key(message.id), _key(message.string)
+                if key in seen:
+                    first, earlier = seen[key]
+                    assert earlier == text, (code, key, first, domain)
+                else:
+                    seen[key] = (domain, text)
