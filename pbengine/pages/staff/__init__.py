@@ -12,6 +12,7 @@ from litestar import Router
 
 from pbengine.pages.audit.pages import AuditPages
 from pbengine.pages.council import COUNCIL_PAGES
+from pbengine.pages.setup import PhasePages, SetupPages
 from pbengine.pages.staff.overview import StaffRoundPages
 from pbengine.pages.staff.session import STAFF_DEPENDENCIES, NotSignedInError, sign_in_required
 from pbengine.pages.staff.sign_in import SignInPages
@@ -22,7 +23,14 @@ __all__ = ["staff_router"]
 def staff_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[SignInPages, StaffRoundPages, AuditPages, *COUNCIL_PAGES],
+        route_handlers=[
+            SignInPages,
+            StaffRoundPages,
+            AuditPages,
+            SetupPages,
+            PhasePages,
+            *COUNCIL_PAGES,
+        ],
         dependencies={**STAFF_DEPENDENCIES},
         exception_handlers={NotSignedInError: sign_in_required},
         include_in_schema=False,
