@@ -315,6 +315,7 @@ def test_once_voting_opens_settings_are_read_only_and_a_void_needs_a_reason(
     assert "Frozen settings" in page
     assert 'name="budget"' not in page
     assert "the pre-flight check is behind this round" in page
+    assert "Check again" not in page
     assert 'id="step-closed"' in page
     assert 'id="step-void"' in page
 
