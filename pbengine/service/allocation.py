@@ -35,6 +35,9 @@ def run_allocation(
     try:
         budgets = config.district_budgets()
         if budgets:
+            # With district budgets a fairness document can only name the rule (see
+            # RoundConfig): the pools run that rule.
+            rule = config.effective_rule
             pools = district_pools(election, budgets)
             outcome = allocate_in_pools(election, pools, lambda sub: allocate(sub, rule))
             fair = FairOutcome(

@@ -205,7 +205,9 @@ class RoundConfig(_Strict):
     @classmethod
     def _one_way_of_districts(cls, fairness: Fairness | None, info: ValidationInfo) -> Any:
         budgets = [d for d in info.data.get("districts", []) if d.budget is not None]
-        if fairness is not None and budgets:
+        # A document that only names a rule (warsaw-greedy) asks for nothing the district
+        # budgets' pools would have to honour; anything more, the pools cannot enforce.
+        if fairness is not None and budgets and fairness.as_document().spec().constrained:
             raise ValueError(
                 "districts with their own budgets and fairness rules cannot be combined yet: "
                 "give districts floors or caps in the fairness document instead"

@@ -124,15 +124,55 @@ def test_bad_fairness_rules_are_refused(
     assert words in problem
 
 
-def test_district_budgets_and_fairness_rules_do_not_mix_yet(client: Client, engine: Engine) -> None:
+def test_district_budgets_and_fairness_constraints_do_not_mix_yet(
+    client: Client, engine: Engine
+) -> None:
     staff = bearer(engine, "council", "c")
     config = {
         "title": "t",
         "budget": "100",
-        "districts": [{"name": "North", "budget": "50"}],
-        "fairness": {"preset": "equal-shares"},
+        "districts": [{"name": "North", "budget": "50", "population": 10}],
+        "fairness": {"preset": "equal-shares-districts"},
     }
     refused(client.post(ROUNDS, json=config, headers=staff), 400, "fairness")
+
+
+def test_district_budgets_with_a_preset_that_only_names_the_rule(
+    client: Client, engine: Engine
+) -> None:
+    """warsaw-greedy asks for nothing but greedy, as its description says: district budgets
+    then pool the money, and the pools run the preset's rule, not the round's own."""
+    staff = bearer(engine, "council", "c")
+    config = {
+        "title": "t",
+        "budget": "100",
+        "rule": "equalshares",
+        "districts": [{"name": "North", "budget": "50"}],
+        "fairness": {"preset": "warsaw-greedy"},
+    }
+    url = f"{ROUNDS}/{ok(client.post(ROUNDS, json=config, headers=staff), 201)['id']}"
+    ok(client.post(f"{url}/phase", json={"phase": "proposals"}, headers=staff))
+    proposals = [("north-a", "40", "North"), ("north-b", "30", "North"), ("city", "50", None)]
+    ids = {}
+    for title, cost, district in proposals:
+        body = {"title": title, "cost_estimate": cost, "district": district}
+        ids[title] = ok(client.post(f"{url}/projects", json=body), 201)["id"]
+    ok(client.post(f"{url}/phase", json={"phase": "review"}, headers=staff))
+    for title, cost, _ in proposals:
+        review = {"decision": "accept", "cost": cost}
+        ok(client.post(f"{url}/projects/{ids[title]}/review", json=review, headers=staff))
+    ok(client.post(f"{url}/phase", json={"phase": "voting"}, headers=staff))
+    ballots = [["north-a", "north-b"]] * 3 + [["city"]] * 2
+    codes = ok(client.post(f"{url}/voter-codes", json={"count": 5}, headers=staff), 201)
+    for code, names in zip(codes["codes"], ballots, strict=True):
+        ballot = {"projects": [ids[n] for n in names]}
+        ok(client.post(f"{url}/ballots", json=ballot, headers=as_voter(code)), 201)
+    ok(client.post(f"{url}/phase", json={"phase": "closed"}, headers=staff))
+    result = ok(client.post(f"{url}/allocation", headers=staff))
+    # North's 50 funds north-a (40) and leaves no room for north-b (30); the city's other
+    # 50 funds the city-wide project, which North's projects may not reach into.
+    assert sorted(result["selected"]) == sorted([ids["north-a"], ids["city"]])
+    assert result["rule"] == "greedy"
 
 
 def test_the_proposer_cap_applies_to_projects_proposed_through_the_api(
