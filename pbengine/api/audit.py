@@ -37,9 +37,10 @@ class AuditController(Controller):
     @get(
         "/{round_id:int}/trackers",
         sync_to_thread=True,
-        summary="Trackers of the ballots counted (public once voting closes)",
-        description="Each accepted ballot's reply carries its tracker; a replaced ballot's "
-        "tracker is not listed.",
+        summary="Trackers of the ballots counted and of those replaced (public once voting closes)",
+        description="Each accepted ballot's reply carries its tracker. `trackers` lists the "
+        "ballots that count; a ballot replaced by a later one under the same voter code is "
+        "listed in `replaced` instead.",
     )
     def trackers(self, uow: Work, round_id: FromPath[int]) -> Trackers:
         return AuditService(uow).trackers(round_id)

@@ -127,13 +127,19 @@ class RoundPages(Controller):
         view = RoundService(uow).view(round_id)
         published = ORDER.index(view.phase) > ORDER.index(Phase.VOTING)
         asked = (tracker or "").strip().lower()
-        counted: bool | None = None
+        answer: str | None = None
         ballots = None
         if published:
             listing = AuditService(uow).trackers(round_id)
             ballots = listing.ballots
             if asked:
-                counted = asked in listing.trackers
+                answer = (
+                    "counted"
+                    if asked in listing.trackers
+                    else "replaced"
+                    if asked in listing.replaced
+                    else "unknown"
+                )
         return page(
             "track.html",
             language,
@@ -141,7 +147,7 @@ class RoundPages(Controller):
             phases=PHASES,
             published=published,
             tracker=asked,
-            counted=counted,
+            answer=answer,
             ballots=ballots,
         )
 

@@ -70,18 +70,28 @@ class AuditService:
             return ChainHead(round=round_id, height=last.height + 1, hash=last.hash, at=last.at)
 
     def trackers(self, round_id: int) -> Trackers:
-        """The trackers of the ballots that count; a replaced ballot's tracker is not here."""
+        """The trackers of the ballots that count, and of those a later ballot replaced."""
         with self.uow as uow:
             row = get_round(uow.rounds, round_id)
             if ORDER.index(Phase(row.phase)) <= ORDER.index(Phase.VOTING):
                 raise ForbiddenError("trackers are public once voting closes", "phase")
-            counted = _counted(uow.log.events(round_id))
-            return Trackers(round=round_id, ballots=len(counted), trackers=sorted(counted))
+            counted, replaced = _counted(uow.log.events(round_id))
+            return Trackers(
+                round=round_id,
+                ballots=len(counted),
+                trackers=sorted(counted),
+                replaced=sorted(replaced),
+            )
 
 
-def _counted(events: list[Event]) -> list[str]:
+def _counted(events: list[Event]) -> tuple[list[str], list[str]]:
+    """Each voter's latest ballot counts; the ones before it were replaced."""
     latest: dict[str, str] = {}
+    replaced: list[str] = []
     for event in events:
         if event.type == kinds.BALLOT_CAST:
+            earlier = latest.get(str(event.payload["voter"]))
+            if earlier is not None:
+                replaced.append(earlier)
             latest[str(event.payload["voter"])] = event.hash
-    return list(latest.values())
+    return list(latest.values()), replaced

@@ -174,6 +174,10 @@ class Trackers(Reply):
     round: int
     ballots: int
     trackers: list[str] = Field(description="the trackers of the ballots that count, sorted")
+    replaced: list[str] = Field(
+        description="the trackers of ballots a later ballot under the same voter code "
+        "replaced, sorted: they do not count (the later one does)",
+    )
 
 
 class EngineInfo(Reply):

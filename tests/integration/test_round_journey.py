@@ -330,6 +330,7 @@ def _allocate_and_publish(r: Round, ids: dict[str, str], codes: list[str]) -> No
     counted = [r.trackers[k] for k in ("revote", "sent", "paper")]
     assert trackers["trackers"] == sorted(counted)
     assert r.trackers["replaced"] not in trackers["trackers"]
+    assert trackers["replaced"] == [r.trackers["replaced"]]  # listed as replaced instead
     refused(r.vote(as_voter(north[2]), projects=[ids["lunch"]]), 409, "phase")
     refused(client.get(f"{r.url}/results"), 403, "phase")
     result = ok(client.post(f"{r.url}/allocation", headers=r.staff))
