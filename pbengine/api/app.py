@@ -17,16 +17,14 @@ from litestar import Litestar, Request, Response, Router, get
 from litestar.config.app import AppConfig
 from litestar.di import NamedDependency, Provide
 from litestar.enums import ScopeType
-from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ExceptionHandlersMap, Message, Scope
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from pbengine import __version__
 from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
 from pbengine.api.errors import HANDLERS, error_body
+from pbengine.api.openapi import assets_router, describe_refusals, openapi_config
 from pbengine.api.paper_batches import PaperBatchController
 from pbengine.api.projects import ProjectController
 from pbengine.api.rounds import ImportController, RoundController
@@ -88,13 +86,8 @@ def api_config(
         # Logging is the standard module's, set up by pbengine.bootstrap; Litestar's own
         # configuration would replace the root logger's handlers with its queue.
         logging_config=None,
-        openapi_config=OpenAPIConfig(
-            title="pbengine",
-            version=__version__,
-            description="Participatory budgeting rounds: configure, vote, allocate, publish.",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi_config(),
+        on_startup=[describe_refusals],
         request_max_body_size=min(limit, JSON_MAX_BODY),
     )
 
@@ -115,6 +108,7 @@ def _routes(*, import_limit: int) -> list[Any]:
         list_rules,
         list_presets,
         health,
+        assets_router(),
     ]
 
 
