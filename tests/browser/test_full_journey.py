@@ -1,9 +1,11 @@
 """A whole round in Chromium, as its people live it, through the pages alone.
 
 Staff set up a round from a preset; a resident proposes; staff review; staff open voting
-and print voter codes; residents vote on a desktop and on a phone; staff close voting,
-allocate and publish; a resident checks their tracker and reads why a project
-was not funded. Every page is screenshotted and checked with axe-core on the way.
+and print voter codes; three residents vote — one on a desktop, one on a phone, one on
+paper, entered twice by two staff members with the keyboard alone, with one disagreement
+reconciled; staff close voting, allocate and publish; a resident checks their tracker and
+reads why a project was not funded. Every page is screenshotted and checked with axe-core
+on the way.
 """
 
 from __future__ import annotations
@@ -181,6 +183,50 @@ def vote(resident: Page, journey: Journey, code: str, projects: list[str], name:
     return tracker
 
 
+def type_paper_ballot(page: Page, code: str, tabs: int) -> None:
+    """One paper ballot, keyboard only: the code (the field has the focus), Tab to the
+    project the paper ticks, Space, Enter."""
+    expect(page.get_by_label("Voter code on the paper")).to_be_focused()
+    page.keyboard.type(code)
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("is saved")
+
+
+def paper_ballot_entered_twice(staff: Page, second: Page, journey: Journey, code: str) -> None:
+    base = journey.url(f"/staff/rounds/{journey.round_id}/paper")
+    staff.goto(base)
+    journey.look(staff, "paper-batches")
+    staff.get_by_label("Name of the batch").fill("Town hall box 1")
+    staff.get_by_role("button", name="Open the batch").click()
+    batch = staff.url
+    journey.look(staff, "paper-batch")
+    staff.get_by_role("link", name="Enter this batch").click()
+    journey.look(staff, "paper-entry")
+    # The paper ticks the first project; the first clerk reads it right.
+    type_paper_ballot(staff, code, tabs=1)
+    journey.look(staff, "paper-entry-saved")
+    # The second clerk ticks the second project: a disagreement.
+    second.goto(batch)
+    second.get_by_role("link", name="Enter this batch").click()
+    type_paper_ballot(second, code, tabs=2)
+    second.goto(batch)
+    expect(second.get_by_role("heading", name="Ballot 1: the choices")).to_be_visible()
+    journey.look(second, "paper-reconciliation")
+
+    staff.goto(batch)
+    staff.get_by_label("Pass 1's entry").check()
+    staff.get_by_label("What the paper shows").fill("The paper ticks the shade trees only.")
+    staff.get_by_role("button", name="Decide ballot 1").click()
+    expect(staff.get_by_text("Decided by demo clerk")).to_be_visible()
+    journey.look(staff, "paper-decided")
+    staff.get_by_role("button", name="Count this batch").click()
+    expect(staff.get_by_role("status")).to_contain_text("1 ballot from this batch now counts.")
+    journey.look(staff, "paper-counted")
+
+
 def allocate_and_publish(staff: Page, journey: Journey) -> None:
     move(staff, journey, "closed", "Close voting")
     staff.goto(journey.url(f"/staff/rounds/{journey.round_id}/allocation"))
@@ -237,6 +283,9 @@ def test_a_whole_round_from_set_up_to_a_residents_tracker(
         ["Shade trees on Mill Street", "Skate ramp by the river"],
         "phone",
     )
+    second = a_page(browser, journey, contexts)
+    sign_in(second, live, second_staff_token(live))
+    paper_ballot_entered_twice(staff, second, journey, codes[2])
 
     allocate_and_publish(staff, journey)
     check_tracker_and_results(resident, journey, tracker)

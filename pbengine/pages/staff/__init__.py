@@ -12,6 +12,7 @@ from litestar import Router
 
 from pbengine.pages.audit.pages import AuditPages
 from pbengine.pages.council import COUNCIL_PAGES
+from pbengine.pages.paper.pages import PaperPages
 from pbengine.pages.setup import PhasePages, SetupPages
 from pbengine.pages.staff.overview import StaffRoundPages
 from pbengine.pages.staff.session import STAFF_DEPENDENCIES, NotSignedInError, sign_in_required
@@ -30,6 +31,7 @@ def staff_router() -> Router:
             SetupPages,
             PhasePages,
             *COUNCIL_PAGES,
+            PaperPages,
         ],
         dependencies={**STAFF_DEPENDENCIES},
         exception_handlers={NotSignedInError: sign_in_required},

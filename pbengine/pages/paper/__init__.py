@@ -1,0 +1,1 @@
+"""Paper ballots entered twice by two staff members, reconciled, then counted."""

@@ -1,0 +1,117 @@
+"""Paper ballots through the staff pages: two staff members enter a batch, reconcile, count."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from pbengine.service.config import BallotSettings
+from pbengine.service.voting import VotingService
+from pbengine.web import create_app
+from tests.pages.rounds import codes, voting_round
+from tests.pages.staff import csrf, token
+
+Client = TestClient[Litestar]
+
+
+def signed_in(engine: Engine, name: str) -> Client:
+    client = TestClient(create_app(engine))
+    client.__enter__()
+    answer = client.post(
+        "/staff/sign-in", data={"token": token(engine, name=name)}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    return client
+
+
+def enter(client: Client, url: str, code: str, projects: list[str]) -> None:
+    screen = client.get(f"{url}/enter").text
+    answer = client.post(
+        f"{url}/enter",
+        data={"csrf": csrf(screen), "voter_code": code, "project": projects},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    assert "saved=" in answer.headers["location"]
+
+
+def test_two_staff_enter_a_batch_reconcile_and_count_it(engine: Engine) -> None:
+    round_id, projects, first_codes = voting_round(engine, BallotSettings(type="approval"))
+    papers = [*first_codes, *codes(engine, round_id, 1)]
+    ana, ben = signed_in(engine, "Ana"), signed_in(engine, "Ben")
+    base = f"/staff/rounds/{round_id}/paper"
+
+    listing = ana.get(base).text
+    # No label: refused next to the field, nothing opened.
+    refused = ana.post(base, data={"csrf": csrf(listing), "label": ""}, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'href="#label"' in refused.text
+    opened = ana.post(
+        base, data={"csrf": csrf(listing), "label": "Library box 3"}, follow_redirects=False
+    )
+    assert opened.status_code == 303
+    url = opened.headers["location"]
+
+    for code, chosen in zip(papers, [[projects[0]], [projects[1]], [projects[2]]], strict=True):
+        enter(ana, url, code, chosen)
+    # Ben reads the second paper differently: one disagreement, on the choices.
+    for code, chosen in zip(papers, [[projects[0]], [projects[0]], [projects[2]]], strict=True):
+        enter(ben, url, code, chosen)
+
+    batch = ben.get(url).text
+    assert "Ballot 2: the choices" in batch
+    assert batch.count('class="card disagreement"') == 1
+    early = ben.post(f"{url}/count", data={"csrf": csrf(batch)})
+    assert early.status_code == 409
+    assert "This was refused" in early.text
+
+    # A wrong code on a third member's screen is refused next to the field, kept typed.
+    cara = signed_in(engine, "Cara")
+    screen = cara.get(f"{url}/enter").text
+    third = cara.post(
+        f"{url}/enter", data={"csrf": csrf(screen), "voter_code": "NOPE-NOPE", "project": []}
+    )
+    assert third.status_code in (409, 422)
+
+    decided = ana.post(
+        f"{url}/resolve",
+        data={
+            "csrf": csrf(ana.get(url).text),
+            "position": "2",
+            "choice": "pass_1",
+            "note": "the paper ticks Bike racks",
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    batch = ana.get(url).text
+    assert "Decided by Ana: the paper ticks Bike racks" in batch
+    counted = ana.post(f"{url}/count", data={"csrf": csrf(batch)})
+    assert counted.status_code == 200
+    assert "3 ballots from this batch now count." in counted.text
+    assert re.search(r"<code>[0-9a-f]{64}</code>", counted.text)
+    with Session(engine) as session:
+        assert VotingService(session).count(round_id).by_channel == {"paper": 3}
+    for client in (ana, ben, cara):
+        client.__exit__(None, None, None)
+
+
+def test_the_paper_pages_need_the_sessions_form_and_the_councils_staff(
+    client: Client, engine: Engine
+) -> None:
+    round_id, _, _ = voting_round(engine, BallotSettings(type="approval"))
+    base = f"/staff/rounds/{round_id}/paper"
+    ana = signed_in(engine, "Ana")
+    assert ana.post(base, data={"label": "x"}, follow_redirects=False).status_code == 403
+    other = TestClient(create_app(engine))
+    other.__enter__()
+    secret = token(engine, council="Elsewhere", name="Zed")
+    other.post("/staff/sign-in", data={"token": secret}, follow_redirects=False)
+    assert other.get(base).status_code == 404
+    assert client.get(base, follow_redirects=False).status_code == 303
+    ana.__exit__(None, None, None)
+    other.__exit__(None, None, None)
