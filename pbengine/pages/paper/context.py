@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.datastructures import FormMultiDict
 from litestar.response import Template
 from pydantic import ValidationError
@@ -83,25 +85,9 @@ def batch_page(
     form: FormMultiDict | None = None,
     counted: BatchCounted | None = None,
 ) -> Template:
-    view, titles = _round(uow, staff, round_id)
-    batch = PaperBatchService(uow).show(staff.principal, round_id, batch_id)
-    refused = _refusal(error)
-    return page(
-        "paper/batch.html",
-        language,
-        status=refused[2] if refused else 200,
-        staff=staff,
-        round=view,
-        phases=PHASES,
-        batch=batch,
-        titles=titles,
-        in_words=in_words,
-        differs=DIFFERS,
-        refused=refused,
-        posted=form or {},
-        counted=counted,
-        projects=_projects(uow, staff, round_id),
-    )
+    context = _batch(uow, staff, round_id, batch_id, error)
+    context |= {"in_words": in_words, "differs": DIFFERS, "counted": counted}
+    return _page("paper/batch.html", language, context, posted=form or {})
 
 
 def entry_page(
@@ -115,25 +101,31 @@ def entry_page(
     error: Refusal | None = None,
     saved: int | None = None,
 ) -> Template:
+    context = _batch(uow, staff, round_id, batch_id, error)
+    context |= {"saved": saved, "picked": _picked(form)}
+    context["points"] = context["round"].config.ballot.type in POINTS_TYPES
+    return _page("paper/enter.html", language, context, posted=form or {})
+
+
+def _batch(
+    uow: UnitOfWork, staff: StaffSession, round_id: int, batch_id: int, error: Refusal | None
+) -> dict[str, Any]:
+    """What a batch's pages share: the round, the batch, the titles, the projects, a refusal."""
     view, titles = _round(uow, staff, round_id)
-    batch = PaperBatchService(uow).show(staff.principal, round_id, batch_id)
-    refused = _refusal(error)
-    return page(
-        "paper/enter.html",
-        language,
-        status=refused[2] if refused else 200,
-        staff=staff,
-        round=view,
-        phases=PHASES,
-        batch=batch,
-        titles=titles,
-        refused=refused,
-        posted=form or {},
-        picked=_picked(form),
-        saved=saved,
-        projects=_projects(uow, staff, round_id),
-        points=view.config.ballot.type in POINTS_TYPES,
-    )
+    return {
+        "staff": staff,
+        "round": view,
+        "phases": PHASES,
+        "batch": PaperBatchService(uow).show(staff.principal, round_id, batch_id),
+        "titles": titles,
+        "refused": _refusal(error),
+        "projects": _projects(uow, staff, round_id),
+    }
+
+
+def _page(name: str, language: Language, context: dict[str, Any], **more: Any) -> Template:
+    refused = context["refused"]
+    return page(name, language, status=refused[2] if refused else 200, **context, **more)
 
 
 def _projects(uow: UnitOfWork, staff: StaffSession, round_id: int) -> list[tuple[str, str]]:
