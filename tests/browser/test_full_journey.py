@@ -208,6 +208,9 @@ def paper_ballot_entered_twice(staff: Page, second: Page, journey: Journey, code
     # The paper ticks the first project; the first clerk reads it right.
     type_paper_ballot(staff, code, tabs=1)
     journey.look(staff, "paper-entry-saved")
+    staff.get_by_role("link", name="Correct ballot 1").click()
+    expect(staff.get_by_role("checkbox", name="Shade trees on Mill Street")).to_be_checked()
+    journey.look(staff, "paper-correction")
     # The second clerk ticks the second project: a disagreement.
     second.goto(batch)
     second.get_by_role("link", name="Enter this batch").click()

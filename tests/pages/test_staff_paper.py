@@ -115,3 +115,55 @@ def test_the_paper_pages_need_the_sessions_form_and_the_councils_staff(
     assert client.get(base, follow_redirects=False).status_code == 303
     ana.__exit__(None, None, None)
     other.__exit__(None, None, None)
+
+
+def test_staff_correct_their_own_entry_and_decide_by_typing_the_paper(engine: Engine) -> None:
+    round_id, projects, papers = voting_round(engine, BallotSettings(type="approval"))
+    ana, ben = signed_in(engine, "Ana"), signed_in(engine, "Ben")
+    base = f"/staff/rounds/{round_id}/paper"
+    opened = ana.post(
+        base, data={"csrf": csrf(ana.get(base).text), "label": "Post"}, follow_redirects=False
+    )
+    url = opened.headers["location"]
+    enter(ana, url, papers[0], [projects[0]])
+    enter(ana, url, papers[1], [projects[2]])
+    # Ana sees she misread paper 2: the correction screen shows her entry, she retypes it.
+    screen = ana.get(f"{url}/enter/2").text
+    assert "Correct ballot 2" in screen
+    assert re.search(rf'value="{projects[2]}" checked', screen)
+    fixed = ana.post(
+        f"{url}/enter/2",
+        data={"csrf": csrf(screen), "voter_code": papers[1], "project": [projects[1]]},
+        follow_redirects=False,
+    )
+    assert fixed.status_code == 303
+    assert "corrected=2" in fixed.headers["location"]
+    # Someone else's pass cannot be corrected from here: Ben has no pass yet.
+    refused = ben.post(
+        f"{url}/enter/1",
+        data={"csrf": csrf(ben.get(url).text), "voter_code": papers[0], "project": []},
+    )
+    assert refused.status_code == 403
+
+    enter(ben, url, papers[0], [projects[1]])
+    enter(ben, url, papers[1], [projects[1]])
+    batch = ana.get(url).text
+    assert "Ballot 1: the choices" in batch
+    assert "Ballot 2:" not in batch
+    decided = ana.post(
+        f"{url}/resolve",
+        data={
+            "csrf": csrf(batch),
+            "position": "1",
+            "choice": "typed",
+            "voter_code": papers[0],
+            "project": [projects[0], projects[1]],
+            "note": "both boxes are ticked on the paper",
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    counted = ana.post(f"{url}/count", data={"csrf": csrf(ana.get(url).text)})
+    assert "2 ballots from this batch now count." in counted.text
+    for client in (ana, ben):
+        client.__exit__(None, None, None)

@@ -100,11 +100,31 @@ def entry_page(
     form: FormMultiDict | None = None,
     error: Refusal | None = None,
     saved: int | None = None,
+    corrected: int | None = None,
+    correcting: int | None = None,
 ) -> Template:
+    """The entry screen: the next ballot of the caller's pass, or one of it again."""
     context = _batch(uow, staff, round_id, batch_id, error)
-    context |= {"saved": saved, "picked": _picked(form)}
-    context["points"] = context["round"].config.ballot.type in POINTS_TYPES
-    return _page("paper/enter.html", language, context, posted=form or {})
+    mine = PaperBatchService(uow).entries(staff.principal, round_id, batch_id)
+    posted: object = form or {}
+    picked = _picked(form)
+    if correcting is not None and form is None:
+        # What the pass holds there, to correct; the code is typed again from the paper.
+        entry = next((e for e in mine if e.position == correcting), None)
+        if entry is not None:
+            picked = [*entry.ballot.projects, *entry.ballot.outcomes]
+            points = zip(entry.ballot.projects, entry.ballot.points or [], strict=False)
+            posted = {f"points-{project}": value for project, value in points}
+    context |= {
+        "in_words": in_words,
+        "saved": saved,
+        "corrected": corrected,
+        "correcting": correcting,
+        "mine": mine,
+        "picked": picked,
+        "editing": form is not None or correcting is not None,
+    }
+    return _page("paper/enter.html", language, context, posted=posted)
 
 
 def _batch(
@@ -120,6 +140,7 @@ def _batch(
         "titles": titles,
         "refused": _refusal(error),
         "projects": _projects(uow, staff, round_id),
+        "points": view.config.ballot.type in POINTS_TYPES,
     }
 
 

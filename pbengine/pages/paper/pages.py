@@ -81,8 +81,11 @@ class PaperPages(Controller):
         round_id: FromPath[int],
         batch_id: FromPath[int],
         saved: FromQuery[int | None] = None,
+        corrected: FromQuery[int | None] = None,
     ) -> Template:
-        return entry_page(uow, language, staff, round_id, batch_id, saved=saved)
+        return entry_page(
+            uow, language, staff, round_id, batch_id, saved=saved, corrected=corrected
+        )
 
     @post("/{batch_id:int}/enter", status_code=303)
     async def enter(
@@ -106,6 +109,55 @@ class PaperPages(Controller):
             except (ServiceError, ValidationError) as exc:
                 return entry_page(uow, language, staff, round_id, batch_id, form=form, error=exc)
             target = f"/staff/rounds/{round_id}/paper/{batch_id}/enter?saved={saved.position}"
+            return Redirect(target, status_code=303)
+
+        return await to_thread.run_sync(work)
+
+    @get("/{batch_id:int}/enter/{position:int}", sync_to_thread=True)
+    def correct_form(
+        self,
+        *,
+        uow: Work,
+        language: Lang,
+        staff: Staff,
+        round_id: FromPath[int],
+        batch_id: FromPath[int],
+        position: FromPath[int],
+    ) -> Template:
+        return entry_page(uow, language, staff, round_id, batch_id, correcting=position)
+
+    @post("/{batch_id:int}/enter/{position:int}", status_code=303)
+    async def correct(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        uow: Work,
+        language: Lang,
+        staff: Staff,
+        round_id: FromPath[int],
+        batch_id: FromPath[int],
+        position: FromPath[int],
+    ) -> Template | Redirect:
+        form = await staff_form(request, staff)
+
+        def work() -> Template | Redirect:
+            config = RoundService(uow).own_view(staff.principal, round_id).config
+            try:
+                PaperBatchService(uow).correct(
+                    staff.principal, round_id, batch_id, position, ballot_of(form, config)
+                )
+            except (ServiceError, ValidationError) as exc:
+                return entry_page(
+                    uow,
+                    language,
+                    staff,
+                    round_id,
+                    batch_id,
+                    form=form,
+                    error=exc,
+                    correcting=position,
+                )
+            target = f"/staff/rounds/{round_id}/paper/{batch_id}/enter?corrected={position}"
             return Redirect(target, status_code=303)
 
         return await to_thread.run_sync(work)
