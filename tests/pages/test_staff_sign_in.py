@@ -64,7 +64,12 @@ def test_after_signing_in_staff_return_to_the_page_they_asked_for(
     )
     assert answer.headers["location"] == f"/staff/rounds/{round_id}"
     # Only a path on this site: never a redirect to another host.
-    for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+    for elsewhere in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/staff\r\nSet-Cookie: x=1",
+    ):
         answer = client.post(
             "/staff/sign-in",
             data={"token": token(engine), "next": elsewhere},

@@ -85,7 +85,14 @@ def session_cookie(request: Request[Any, Any, Any], grant: Grant | None) -> Cook
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: only a path on this site, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        # A line break would end the Location header: never echo one back.
+        and target.isprintable()
+    ):
         return target
     return "/staff"
 
