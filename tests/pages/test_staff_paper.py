@@ -50,6 +50,11 @@ def test_two_staff_enter_a_batch_reconcile_and_count_it(engine: Engine) -> None:
     refused = ana.post(base, data={"csrf": csrf(listing), "label": ""}, follow_redirects=False)
     assert refused.status_code == 422
     assert 'href="#label"' in refused.text
+    bad_count = ana.post(
+        base, data={"csrf": csrf(listing), "label": "x", "papers": "ten"}, follow_redirects=False
+    )
+    assert bad_count.status_code == 422
+    assert 'href="#papers"' in bad_count.text
     opened = ana.post(
         base, data={"csrf": csrf(listing), "label": "Library box 3"}, follow_redirects=False
     )

@@ -48,13 +48,18 @@ class PaperPages(Controller):
 
         def work() -> Template | Redirect:
             try:
-                order = BatchIn(label=label, papers=int(papers) if papers.isdigit() else None)
+                if papers and not papers.isdigit():
+                    raise ValueError(papers)
+                order = BatchIn(label=label, papers=int(papers) if papers else None)
                 opened = PaperBatchService(uow).open(staff.principal, round_id, order)
             except ValidationError as exc:
                 field, problem = first_error(exc, "label")
                 return batches_page(uow, language, staff, round_id, error=(field, problem))
             except ServiceError as exc:
                 return batches_page(uow, language, staff, round_id, error=(exc.field, exc.problem))
+            except ValueError:
+                problem = "the number of papers is a whole number, such as 120"
+                return batches_page(uow, language, staff, round_id, error=("papers", problem))
             return Redirect(f"/staff/rounds/{round_id}/paper/{opened.id}", status_code=303)
 
         return await to_thread.run_sync(work)
