@@ -13,6 +13,11 @@ class Phase(StrEnum):
     CLOSED = "closed"
     ALLOCATED = "allocated"
     PUBLISHED = "published"
+    DELIVERY = "delivery"
+    """The funded projects are being delivered: milestones, spend, co-delivery."""
+    ASSESSMENT = "assessment"
+    """Residents assess what was delivered against the outcomes they prioritised."""
+    ARCHIVED = "archived"
     VOID = "void"
     """The way out of a round that cannot produce a result: set with a public reason."""
 
@@ -25,7 +30,13 @@ LIFECYCLE = (
     Phase.CLOSED,
     Phase.ALLOCATED,
     Phase.PUBLISHED,
+    Phase.DELIVERY,
+    Phase.ASSESSMENT,
+    Phase.ARCHIVED,
 )
+# The result is public and final from here on: only delivery, assessment and the archive
+# follow, and the allocation is never run again.
+AFTER_PUBLICATION = (Phase.PUBLISHED, Phase.DELIVERY, Phase.ASSESSMENT, Phase.ARCHIVED)
 # For "before" and "after" questions: a void round is past voting (its settings stay
 # frozen, no code is issued, its trackers are public).
 ORDER = (*LIFECYCLE, Phase.VOID)
@@ -69,7 +80,7 @@ def check_transition(current: Phase, target: Phase) -> None:
 
 
 def results_public(phase: Phase) -> bool:
-    return phase is Phase.PUBLISHED
+    return phase in AFTER_PUBLICATION
 
 
 def can_allocate(phase: Phase) -> bool:

@@ -40,6 +40,9 @@ PHASES: dict[Phase, str] = {
     Phase.CLOSED: N_("Voting closed"),
     Phase.ALLOCATED: N_("Counted"),
     Phase.PUBLISHED: N_("Results published"),
+    Phase.DELIVERY: N_("Delivery"),
+    Phase.ASSESSMENT: N_("Residents' assessment"),
+    Phase.ARCHIVED: N_("Archived"),
     Phase.VOID: N_("Cancelled"),
 }
 

@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from pbengine.core.phases import LIFECYCLE, ORDER, Phase
+from pbengine.core.phases import AFTER_PUBLICATION, LIFECYCLE, ORDER, Phase
 from pbengine.pages.deps import DEPENDENCIES, Lang, Work
 from pbengine.pages.explain import PHASES, fairness_sentences, rule_family, rule_sentences
 from pbengine.pages.results import results_context
@@ -19,7 +19,8 @@ from pbengine.service.proposals import ProposalService
 from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService, RoundView
 
-PAST = (Phase.PUBLISHED, Phase.VOID)
+# Rounds whose vote is over: their results (and, later, delivery) are what residents read.
+PAST = (*AFTER_PUBLICATION, Phase.VOID)
 
 
 class RoundPages(Controller):

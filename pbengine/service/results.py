@@ -17,7 +17,7 @@ from pbengine.core.audit import kinds
 from pbengine.core.audit.result import result_document, result_hash
 from pbengine.core.election import Election
 from pbengine.core.outcome import Outcome
-from pbengine.core.phases import Phase, can_allocate, results_public
+from pbengine.core.phases import AFTER_PUBLICATION, Phase, can_allocate, results_public
 from pbengine.core.rules import RULES, UnknownRuleError, declared_rule
 from pbengine.service.access import config_of, get_round, is_insider, own_round, phase_of
 from pbengine.service.allocation import (
@@ -156,7 +156,7 @@ def _check_allocatable(row: RoundRow) -> None:
 
 
 def _check_what_if_allowed(row: RoundRow) -> None:
-    if not can_allocate(phase_of(row)) and phase_of(row) is not Phase.PUBLISHED:
+    if not can_allocate(phase_of(row)) and phase_of(row) not in AFTER_PUBLICATION:
         raise ConflictError(
             f"a what-if runs on the ballots once voting has closed; the round is in '{row.phase}'",
             "phase",

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from pbengine.formats.pabulib import read_file, read_text
+from pbengine.service.replay import replay
 from pbengine.store.tables import RoundRow
 from tests.conftest import FIXTURES, shared_elections
 from tests.integration.http import Client, bearer, running_app
@@ -119,8 +120,25 @@ def test_phase_rules(client: Client, engine: Engine) -> None:
     assert move("finished") == 409
     assert client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff).status_code == 200
     assert move("published") == 200
-    assert move("published") == 409  # nothing after published
+    assert move("published") == 409  # never the same phase twice
     assert client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff).status_code == 409
+    # After publication: delivery, the residents' assessment, the archive; one step at a time,
+    # never void (the result stands), and the result stays public and is never re-run.
+    assert move("assessment") == 409
+    void = {"phase": "void", "reason": "too late"}
+    assert (
+        client.post(f"/api/v1/rounds/{round_id}/phase", json=void, headers=staff).status_code == 409
+    )
+    for phase in ("delivery", "assessment", "archived"):
+        assert move(phase) == 200
+        results = client.get(f"/api/v1/rounds/{round_id}/results")
+        assert results.status_code == 200, phase
+        assert (
+            client.post(f"/api/v1/rounds/{round_id}/allocation", headers=staff).status_code == 409
+        )
+    assert move("delivery") == 409  # nothing after archived, and never backwards
+    record = client.get(f"/api/v1/rounds/{round_id}/record", headers=staff).json()
+    assert replay(record).ok, "replay follows the round to its archive"
 
 
 def rounds_stored(engine: Engine) -> int:

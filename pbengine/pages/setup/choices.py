@@ -112,6 +112,27 @@ STEPS = {
         N_("Publish the results"),
         N_("Everyone can read the results; this cannot be undone."),
     ),
+    Phase.DELIVERY: Step(
+        Phase.DELIVERY,
+        N_("Start delivery"),
+        N_(
+            "The funded projects are being delivered from now on: their milestones, spending "
+            "and documents are published as they change."
+        ),
+    ),
+    Phase.ASSESSMENT: Step(
+        Phase.ASSESSMENT,
+        N_("Open the assessment"),
+        N_(
+            "Residents can now say, project by project, whether what was delivered happened, "
+            "is used and helps the outcome priorities it was meant to serve."
+        ),
+    ),
+    Phase.ARCHIVED: Step(
+        Phase.ARCHIVED,
+        N_("Archive the round"),
+        N_("The round is over for good; everything in it stays public and readable."),
+    ),
     Phase.VOID: Step(
         Phase.VOID,
         N_("Make the round void"),

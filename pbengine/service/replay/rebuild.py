@@ -25,7 +25,13 @@ from pbengine.core.election_json import (
     project_from_json,
 )
 from pbengine.core.money import parse_amount, plain
-from pbengine.core.phases import Phase, PhaseError, can_allocate, check_transition
+from pbengine.core.phases import (
+    AFTER_PUBLICATION,
+    Phase,
+    PhaseError,
+    can_allocate,
+    check_transition,
+)
 from pbengine.service.allocation import (
     allocation_settings,
     round_facts,
@@ -210,7 +216,7 @@ class RebuiltRound:
         self.phase = Phase.ALLOCATED
 
     def what_if(self, p: Mapping[str, Any], label: str, _event: Mapping[str, Any]) -> None:
-        if self.phase is None or not (can_allocate(self.phase) or self.phase is Phase.PUBLISHED):
+        if self.phase is None or not (can_allocate(self.phase) or self.phase in AFTER_PUBLICATION):
             raise RecordError(f"{label}: a what-if while the round is in {self.phase}")
         asked = dict(p["asked"])
         try:
