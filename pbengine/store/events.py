@@ -96,3 +96,16 @@ class EventLog:
             .order_by(col(EventRow.height).desc())
             .limit(1)
         ).first()
+
+    def events_of(self, round_id: int, kinds: tuple[str, ...]) -> list[Event]:
+        """Only the events of these kinds, in order: a round's delivery without its ballots."""
+        rows = self.session.exec(
+            select(EventRow)
+            .where(EventRow.round_id == round_id)
+            .where(col(EventRow.type).in_(kinds))
+            .order_by(col(EventRow.height))
+        ).all()
+        return [
+            Event(r.height, r.type, r.at, json.loads(r.payload_json), r.parent, r.hash)
+            for r in rows
+        ]

@@ -33,3 +33,6 @@ PAPER_BATCH_COUNTED = "paper_batch.counted"
 disagreements, decisions: [{position, differs, choice, by, note}], trackers}: a batch of
 paper ballots entered twice and reconciled, counted at once. Its ballots' ballot.cast events
 come just before it, in paper order; `trackers` names them."""
+
+# The delivery of funded projects (phase delivery): delivery.milestone, delivery.spend,
+# delivery.link and delivery.cancelled, described and checked in pbengine/core/delivery.py.

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from pbengine.core import delivery as core_delivery
 from pbengine.core.audit import kinds
 from pbengine.core.audit.result import first_difference, result_document, result_hash
 from pbengine.core.canonical import canonical, digest
@@ -41,6 +42,7 @@ from pbengine.service.allocation import (
 from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ServiceError
 from pbengine.service.frozen import frozen_settings
+from pbengine.service.replay.delivery import DELIVERY_HANDLERS
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.paper import paper_batch_counted
 
@@ -77,6 +79,7 @@ class RebuiltRound:
     paper_batches: set[str] = field(default_factory=set)
     last_result: dict[str, Any] | None = None
     last_allocation: int | None = None
+    delivery: core_delivery.Delivery | None = None
 
     def apply(self, event: Mapping[str, Any]) -> None:
         height, type_ = event["height"], event["type"]
@@ -291,4 +294,5 @@ _HANDLERS = {
     kinds.ALLOCATION_COMPUTED: RebuiltRound.allocation,
     kinds.ALLOCATION_WHAT_IF: RebuiltRound.what_if,
     kinds.PAPER_BATCH_COUNTED: paper_batch_counted,
+    **DELIVERY_HANDLERS,
 }

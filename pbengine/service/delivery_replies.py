@@ -1,0 +1,81 @@
+"""What the delivery service answers with, and what its changes take."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pbengine.core.phases import Phase
+from pbengine.service.replies import Reply
+
+
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    planned: str | None = Field(default=None, description="planned date, e.g. 2027-06-30")
+    actual: str | None = Field(default=None, description="actual date; required once delivered")
+    status: Literal["planned", "in_progress", "delivered", "delayed", "cancelled"] = "planned"
+    reason: str | None = Field(
+        default=None, max_length=1000, description="required when delayed or cancelled"
+    )
+
+
+class SpendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: str = Field(max_length=30, description="exact money, e.g. 1200.50")
+    on: str = Field(description="the date it was spent, e.g. 2027-06-30")
+    note: str = Field(default="", max_length=1000)
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2000, description="an http(s) address of a photo or document")
+    title: str = Field(min_length=1, max_length=200)
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000, description="published with the project")
+
+
+class MilestoneOut(Reply):
+    number: int
+    title: str
+    planned: str | None
+    actual: str | None
+    status: str
+    reason: str | None
+
+
+class SpendOut(Reply):
+    amount: str
+    on: str
+    note: str
+
+
+class LinkOut(Reply):
+    url: str
+    title: str
+
+
+class ProjectDeliveryOut(Reply):
+    project: str
+    title: str
+    allocated: str = Field(description="the cost the allocation funded")
+    spent: str = Field(description="the money spent so far, exact")
+    state: str = Field(description="planned, in_progress, delivered or cancelled")
+    cancelled: str | None = Field(description="why it will not be delivered")
+    milestones: list[MilestoneOut]
+    spending: list[SpendOut]
+    links: list[LinkOut]
+
+
+class DeliveryOut(Reply):
+    round: int
+    phase: Phase
+    projects: list[ProjectDeliveryOut] = Field(description="every funded project, in funding order")
