@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
-from pbengine.api.delivery import DeliveryController
+from pbengine.api.delivery import DeliveryController, ReallocationController
 from pbengine.api.errors import HANDLERS, error_body
 from pbengine.api.openapi import assets_router, describe_refusals, openapi_config
 from pbengine.api.paper_batches import PaperBatchController
@@ -107,6 +107,7 @@ def _routes(*, import_limit: int) -> list[Any]:
         VotingController,
         PaperBatchController,
         DeliveryController,
+        ReallocationController,
         list_rules,
         list_presets,
         health,

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.service.delivery import DeliveryService
 from pbengine.service.delivery_replies import CancelIn, DeliveryOut, LinkIn, MilestoneIn, SpendIn
+from pbengine.service.reallocation import ReallocationOut, ReallocationService, ReallocationWhatIf
 
 
 class DeliveryController(Controller):
@@ -102,3 +103,32 @@ class DeliveryController(Controller):
         data: JSONBody[CancelIn],
     ) -> DeliveryOut:
         return DeliveryService(uow).cancel(caller, round_id, project, data)
+
+
+class ReallocationController(Controller):
+    path = "/api/v1/rounds/{round_id:int}/reallocation"
+    tags = ("delivery",)
+    dependencies = UNIT_OF_WORK
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Reallocate released money by the round's declared rule, once (council, delivery)",
+        description="Money released by cancelled projects (less what was spent on them) and by "
+        "delivered projects that cost less funds projects under the rule the round declared "
+        "before voting; they join the delivery. docs/reallocation.md.",
+    )
+    def apply(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> ReallocationOut:
+        return ReallocationService(uow).apply(caller, round_id)
+
+    @post(
+        "/what-if",
+        sync_to_thread=True,
+        status_code=200,
+        summary="What another reallocation rule would fund (council; logged, never applied)",
+    )
+    def what_if(
+        self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[ReallocationWhatIf]
+    ) -> ReallocationOut:
+        return ReallocationService(uow).what_if(caller, round_id, data)

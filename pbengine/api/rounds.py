@@ -41,6 +41,7 @@ class RoundOut(BaseModel):
     outcomes: list[OutcomePriority]
     revote: bool
     fairness: Fairness | None
+    reallocation: str = Field(description="how released money is reallocated")
     schedule: dict[Phase, datetime]
     frozen: list[str] = Field(description="settings that can no longer change")
     void_reason: str | None = Field(
@@ -65,6 +66,7 @@ class RoundOut(BaseModel):
             outcomes=config.outcomes,
             revote=config.revote,
             fairness=config.fairness,
+            reallocation=config.reallocation,
             schedule=config.schedule,
             frozen=list(view.frozen),
             void_reason=view.void_reason,
@@ -214,11 +216,13 @@ class ImportController(Controller):
         caller: Caller,
         body: RawBody,
         title: FromQuery[str | None] = None,
+        reallocation: FromQuery[str | None] = None,
     ) -> RoundOut:
         text = _decode(body)
 
         def work() -> RoundOut:
-            return RoundOut.of(RoundService(uow).import_pb(caller, text, title))
+            imported = RoundService(uow).import_pb(caller, text, title, reallocation)
+            return RoundOut.of(imported)
 
         return await to_thread.run_sync(work)
 

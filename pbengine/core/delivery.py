@@ -26,7 +26,10 @@ LINK = "delivery.link"
 """{project, url, title}: a photo or document, as a link."""
 CANCELLED = "delivery.cancelled"
 """{project, reason}: a funded project that will not be delivered."""
-KINDS = (MILESTONE, SPEND, LINK, CANCELLED)
+REALLOCATED = "allocation.reallocated"
+"""{rule, released, funded: [{project, cost}], …}: released money given to projects the vote
+did not fund (service/reallocation.py); they join the delivery."""
+KINDS = (MILESTONE, SPEND, LINK, CANCELLED, REALLOCATED)
 
 STATUSES = ("planned", "in_progress", "delivered", "delayed", "cancelled")
 NEEDS_REASON = ("delayed", "cancelled")
@@ -110,6 +113,11 @@ def fold(
 
 def apply(delivery: Delivery, kind: str, payload: Mapping[str, Any]) -> None:
     """Check one change against the delivery so far, then make it (DeliveryError if not)."""
+    if kind == REALLOCATED:
+        for funded in payload["funded"]:
+            key = str(funded["project"])
+            delivery[key] = ProjectDelivery(key, Fraction(str(funded["cost"])))
+        return
     project = _project(delivery, payload)
     if kind == MILESTONE:
         milestone = _milestone(project, payload)

@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 
+Reallocation = Literal["next-in-order", "rerun", "carry"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -158,6 +161,9 @@ class RoundConfig(_Strict):
     )
     fairness: Fairness | None = Field(
         default=None, description="fairness rules around the rule (GET /api/v1/rules/presets)"
+    )
+    reallocation: Reallocation = Field(
+        default="carry", description="what money released after publication funds (docs/)"
     )
     schedule: dict[Phase, datetime] = Field(
         default_factory=dict, description="when each phase is planned to start (informative)"
@@ -269,6 +275,7 @@ class RoundPatch(_Strict):
     rule: str | None = None
     revote: bool | None = None
     fairness: Fairness | None = None
+    reallocation: Reallocation | None = None
     schedule: dict[Phase, datetime] | None = None
 
 

@@ -40,7 +40,7 @@ class DeliveryService:
             row = get_round(uow.rounds, round_id)
             if phase_of(row) not in AFTER_PUBLICATION:
                 raise ConflictError("delivery is shown once the results are published", "phase")
-            return _view(uow, row, _folded(uow, row))
+            return _view(uow, row, folded(uow, row))
 
     def milestone(
         self,
@@ -85,7 +85,7 @@ class DeliveryService:
                     f"delivery is recorded in phase 'delivery'; the round is in '{row.phase}'",
                     "phase",
                 )
-            delivery = _folded(uow, row)
+            delivery = folded(uow, row)
             if project not in delivery:
                 raise NotFoundError(f"project {project!r} was not funded in this round", "project")
             payload = {"project": project, **fields}
@@ -110,7 +110,8 @@ def funded_costs(uow: UnitOfWork, round_id: int) -> dict[str, Fraction]:
     return {project: costs[project] for project in latest[0].selected}
 
 
-def _folded(uow: UnitOfWork, row: RoundRow) -> core.Delivery:
+def folded(uow: UnitOfWork, row: RoundRow) -> core.Delivery:
+    """The round's delivery so far: its funded projects (and any a reallocation funded)."""
     assert row.id is not None
     events = uow.log.events_of(row.id, core.KINDS)
     return core.fold(funded_costs(uow, row.id), ((e.type, e.payload) for e in events))

@@ -21,9 +21,16 @@ FROZEN_ONCE_VOTING = (
 )
 
 
+# Frozen as well, where a configuration has it: logs written before it existed keep the
+# digest they recorded.
+FROZEN_WHERE_SET = ("reallocation",)
+FROZEN = (*FROZEN_ONCE_VOTING, *FROZEN_WHERE_SET)
+"""Every setting that cannot change once voting opens."""
+
+
 def frozen_settings(config: dict[str, Any]) -> dict[str, Any]:
     """What the log records when voting opens: the frozen fields and a digest of their values."""
-    fields = list(FROZEN_ONCE_VOTING)
+    fields = [*FROZEN_ONCE_VOTING, *(f for f in FROZEN_WHERE_SET if f in config)]
     return {"fields": fields, "digest": digest({f: config.get(f) for f in fields})}
 
 

@@ -32,7 +32,7 @@ from pbengine.service.access import (
 from pbengine.service.config import RoundConfig, RoundPatch, validated_config
 from pbengine.service.errors import ConflictError, InvalidError, Principal
 from pbengine.service.events import ballot_event, round_settings
-from pbengine.service.frozen import FROZEN_ONCE_VOTING, frozen_settings, voting_has_opened
+from pbengine.service.frozen import FROZEN, frozen_settings, voting_has_opened
 from pbengine.service.imported_config import config_of_import
 from pbengine.service.preflight import (
     NotReadyError,
@@ -109,14 +109,23 @@ class RoundService:
                 for r in uow.rounds.rounds()
             ]
 
-    def import_pb(self, principal: Principal, text: str, title: str | None = None) -> RoundView:
-        """A closed round holding a pabulib election's projects and ballots."""
+    def import_pb(
+        self,
+        principal: Principal,
+        text: str,
+        title: str | None = None,
+        reallocation: str | None = None,
+    ) -> RoundView:
+        """A closed round holding a pabulib election's projects and ballots; `reallocation`
+        names how money released after publication is reallocated (default: carry)."""
         with self.uow as uow:
             council = council_of(principal)
             election = read_text(text)  # PabulibError: the caller reports line and problem
             _check_one_ballot_per_voter(election)
             title = (title or election.meta.get("description") or "imported round")[:200]
             config = config_of_import(election, title)
+            if reallocation is not None:
+                config = validated_config({**config.model_dump(), "reallocation": reallocation})
             # Stored only if it reads back: a configuration that does not validate would make
             # every later request on the round fail.
             validated_config(config.model_dump(mode="json"))
@@ -191,7 +200,7 @@ def _view(
         budget=row.budget,
         rule=config.effective_rule or row.rule,
         config=config,
-        frozen=FROZEN_ONCE_VOTING if voting_has_opened(phase) else (),
+        frozen=FROZEN if voting_has_opened(phase) else (),
         void_reason=void_reason,
     )
 
@@ -201,7 +210,7 @@ def _patched(current: RoundConfig, patch: RoundPatch, phase: Phase) -> RoundConf
     before = current.model_dump(mode="json")
     changes = patch.model_dump(mode="json", exclude_unset=True)
     if voting_has_opened(phase):
-        for key in FROZEN_ONCE_VOTING:
+        for key in FROZEN:
             if key in changes and changes[key] != before[key]:
                 raise ConflictError(
                     f"{key!r} is frozen once voting opens (the round is in '{phase}')", key

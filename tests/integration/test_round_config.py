@@ -155,3 +155,20 @@ def test_knapsack_ballots_fit_the_budget(client: Client, engine: Engine) -> None
     too_dear = client.post(f"{url}/ballots", json={"projects": [a, b, c]}, headers=voter)
     assert "total cost is 120" in refused(too_dear, 422, "max_sum_cost")["problem"]
     ok(client.post(f"{url}/ballots", json={"projects": [a, b]}, headers=voter), 201)
+
+
+def test_the_reallocation_rule_is_declared_before_voting_and_then_frozen(
+    client: Client, engine: Engine
+) -> None:
+    staff = bearer(engine, "council", "c")
+    refused(
+        client.post(
+            ROUNDS, json={"title": "t", "budget": "1", "reallocation": "lottery"}, headers=staff
+        ),
+        400,
+        "reallocation",
+    )
+    url, _, _ = _voting_round(client, staff, {"type": "approval"}, ["10"])
+    assert ok(client.get(url))["reallocation"] == "carry"
+    assert "reallocation" in ok(client.get(url))["frozen"]
+    refused(client.patch(url, json={"reallocation": "rerun"}, headers=staff), 409, "reallocation")

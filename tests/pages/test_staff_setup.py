@@ -260,6 +260,13 @@ def test_settings_are_saved_and_a_refused_one_is_shown_at_its_control(
     client.post(f"/staff/rounds/{round_id}/setup", data=setup_form(client, round_id, fairness=""))
     assert stored(engine, round_id).config.fairness is None
 
+    # How money released after publication is reallocated: declared here, before voting.
+    page = client.get(f"/staff/rounds/{round_id}/setup").text
+    assert 'name="reallocation" value="carry" checked' in page
+    form = setup_form(client, round_id, fairness="", reallocation="rerun")
+    assert client.post(f"/staff/rounds/{round_id}/setup", data=form).status_code == 200
+    assert stored(engine, round_id).config.reallocation == "rerun"
+
 
 def test_phase_moves_are_confirmed_and_voting_waits_for_the_preflight(
     client: Client, engine: Engine

@@ -17,7 +17,7 @@ from pbengine.pages.setup.choices import LIMITS, SCHEDULED
 from pbengine.service.config import RoundConfig
 
 TEXTS = ("title", "description", "budget", "currency", "districts", "categories", "outcomes")
-CHOICES = ("rule", "fairness", "ballot-type", "outcome_vote")
+CHOICES = ("rule", "fairness", "ballot-type", "outcome_vote", "reallocation")
 KEEP = "keep"
 """The fairness choice that keeps a round's own document (one not from a preset)."""
 
@@ -34,6 +34,7 @@ def defaults() -> Values:
         "ballot-type": "approval",
         "outcome_vote": "ranking",
         "revote": True,
+        "reallocation": "carry",
         "settings": True,
     }
 
@@ -67,6 +68,7 @@ def of_config(config: RoundConfig) -> Values:
         "ballot-type": config.ballot.type,
         "outcome_vote": config.ballot.outcome_vote,
         "revote": config.revote,
+        "reallocation": config.reallocation,
         "settings": True,
     }
     for field, _, _ in LIMITS:
@@ -100,6 +102,7 @@ def config_data(values: Values, current: RoundConfig | None = None) -> dict[str,
         "ballot": _ballot(values),
         "rule": values["rule"],
         "revote": values["revote"],
+        "reallocation": values["reallocation"] or "carry",
     }
     chosen = values["fairness"]
     unchanged = current is not None and chosen in (KEEP, _fairness_choice(current))

@@ -1,9 +1,11 @@
 """Delivery events checked on replay with the very fold the service checked them with.
 
 A change is taken only in phase delivery, only for a project the round's last
-allocation funded, and only if `core.delivery.apply` accepts it on the delivery
-folded so far (so no spending on a cancelled project, no milestone numbered out of
-turn, no delayed milestone without its reason).
+allocation funded (or a reallocation funded since), and only if
+`core.delivery.apply` accepts it on the delivery folded so far (so no spending on a
+cancelled project, no milestone numbered out of turn, no delayed milestone without its
+reason). A reallocation, and a reallocation what-if, are recomputed from the delivery so
+far with the service's own `reallocation_payload`, and must match what the log says.
 """
 
 from __future__ import annotations
@@ -13,29 +15,74 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from pbengine.core import delivery as core
+from pbengine.core.audit.result import first_difference
+from pbengine.core.outcome import Outcome
 from pbengine.core.phases import Phase
+from pbengine.service.reallocation import WHAT_IF, reallocation_payload
 from pbengine.service.replay.errors import RecordError
 
 if TYPE_CHECKING:
     from pbengine.service.replay.rebuild import RebuiltRound
 
+Handler = Callable[["RebuiltRound", Mapping[str, Any], str, Mapping[str, Any]], None]
+
 
 def delivery_change(
     state: RebuiltRound, p: Mapping[str, Any], label: str, event: Mapping[str, Any]
 ) -> None:
-    if state.phase is not Phase.DELIVERY:
-        raise RecordError(f"{label}: delivery recorded while the round is in {state.phase}")
-    if state.delivery is None:
-        selected = state.last_result["selected"] if state.last_result else []
-        state.delivery = core.start(
-            {pid: Fraction(str(state.projects[pid]["cost"])) for pid in selected}
-        )
+    delivery = _delivery(state, label)
     try:
-        core.apply(state.delivery, str(event["type"]), p)
+        core.apply(delivery, str(event["type"]), p)
     except core.DeliveryError as exc:
         raise RecordError(f"{label}: {exc.problem}") from None
 
 
-DELIVERY_HANDLERS: dict[
-    str, Callable[[RebuiltRound, Mapping[str, Any], str, Mapping[str, Any]], None]
-] = dict.fromkeys(core.KINDS, delivery_change)
+def reallocated(
+    state: RebuiltRound, p: Mapping[str, Any], label: str, event: Mapping[str, Any]
+) -> None:
+    delivery = _delivery(state, label)
+    applied = event["type"] == core.REALLOCATED
+    if applied:
+        declared = state.config.get("reallocation", "carry")
+        if p["rule"] != declared:
+            raise RecordError(f"{label}: applies {p['rule']!r}, not the round's {declared!r}")
+        if state.reallocated:
+            raise RecordError(f"{label}: the round's released money was reallocated before")
+    assert state.last_result is not None  # _delivery checked the round was published
+    election = state.election()
+    outcome = Outcome(
+        rule=str(state.last_result["rule"]),
+        budget=election.budget,
+        selected=tuple(_selected(state)),
+        decisions=(),
+    )
+    recomputed = reallocation_payload(election, outcome, delivery, str(p["rule"]))
+    differs = first_difference(recomputed, dict(p), "reallocation")
+    if differs:
+        raise RecordError(f"{label}: the reallocation recomputes differently at {differs}")
+    if applied:
+        core.apply(delivery, core.REALLOCATED, p)
+        state.reallocated = True
+
+
+def _selected(state: RebuiltRound) -> list[str]:
+    return list(state.last_result["selected"]) if state.last_result else []
+
+
+def _delivery(state: RebuiltRound, label: str) -> core.Delivery:
+    if state.phase is not Phase.DELIVERY:
+        raise RecordError(f"{label}: delivery recorded while the round is in {state.phase}")
+    if state.last_result is None:
+        raise RecordError(f"{label}: delivery of a round that was never allocated")
+    if state.delivery is None:
+        state.delivery = core.start(
+            {pid: Fraction(str(state.projects[pid]["cost"])) for pid in _selected(state)}
+        )
+    return state.delivery
+
+
+DELIVERY_HANDLERS: dict[str, Handler] = {
+    **dict.fromkeys(core.KINDS, delivery_change),
+    core.REALLOCATED: reallocated,
+    WHAT_IF: reallocated,
+}

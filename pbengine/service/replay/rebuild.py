@@ -80,6 +80,7 @@ class RebuiltRound:
     last_result: dict[str, Any] | None = None
     last_allocation: int | None = None
     delivery: core_delivery.Delivery | None = None
+    reallocated: bool = False
 
     def apply(self, event: Mapping[str, Any]) -> None:
         height, type_ = event["height"], event["type"]
