@@ -15,6 +15,7 @@ from litestar import Router
 from litestar.datastructures import ResponseHeader
 from litestar.static_files import create_static_files_router
 
+from pbengine.pages.delivery import DeliveryPages
 from pbengine.pages.errors import HANDLERS
 from pbengine.pages.propose import ProposePages
 from pbengine.pages.rounds import RoundPages
@@ -40,6 +41,7 @@ def pages_router() -> Router:
             RoundPages,
             ProposePages,
             VotePages,
+            DeliveryPages,
             staff_router(),
             create_static_files_router(path="/static", directories=[static]),
         ],

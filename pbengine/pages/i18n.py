@@ -10,7 +10,7 @@ domain of its own (`domains`), so their catalogues grow apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -131,7 +131,7 @@ class Language:
     def percent(self, share: str | Fraction | Decimal) -> str:
         return format_percent(_decimal(share), locale=self.code, format="#,##0.#%")
 
-    def date(self, when: datetime) -> str:
+    def date(self, when: date) -> str:
         return format_date(when, format="long", locale=self.code)
 
     def datetime(self, when: datetime) -> str:

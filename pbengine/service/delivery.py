@@ -23,6 +23,7 @@ from pbengine.service.delivery_replies import (
     LinkIn,
     MilestoneIn,
     ProjectDeliveryOut,
+    ReallocatedOut,
     SpendIn,
 )
 from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
@@ -124,4 +125,16 @@ def _view(uow: UnitOfWork, row: RoundRow, delivery: core.Delivery) -> DeliveryOu
         ProjectDeliveryOut(title=titles.get(key, key), **core.to_json(found))
         for key, found in delivery.items()
     ]
-    return DeliveryOut(round=row.id, phase=phase_of(row), projects=projects)
+    applied = uow.log.events_of(row.id, (core.REALLOCATED,))
+    reallocation = None
+    if applied:
+        p = applied[-1].payload
+        reallocation = ReallocatedOut(
+            rule=p["rule"],
+            released=p["released"],
+            funded=[f["project"] for f in p["funded"]],
+            carried=p["carried"],
+        )
+    return DeliveryOut(
+        round=row.id, phase=phase_of(row), projects=projects, reallocation=reallocation
+    )

@@ -75,7 +75,17 @@ class ProjectDeliveryOut(Reply):
     links: list[LinkOut]
 
 
+class ReallocatedOut(Reply):
+    rule: str = Field(description="next-in-order, rerun or carry")
+    released: str
+    funded: list[str] = Field(description="projects funded with the released money, in order")
+    carried: str = Field(description="released money left for the council's next round")
+
+
 class DeliveryOut(Reply):
     round: int
     phase: Phase
+    reallocation: ReallocatedOut | None = Field(
+        default=None, description="the released money's reallocation, once applied"
+    )
     projects: list[ProjectDeliveryOut] = Field(description="every funded project, in funding order")

@@ -36,6 +36,7 @@ def test_the_public_pages_are_accessible_on_desktop_and_phone(
             ("projects", f"/rounds/{live.voting_round}/projects"),
             ("vote", f"/rounds/{live.voting_round}/vote"),
             ("results", f"/rounds/{live.published_round}/results"),
+            ("delivery", f"/rounds/{live.published_round}/delivery"),
         ):
             response = page.goto(f"{live.base}{path}")
             assert response is not None
