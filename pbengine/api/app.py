@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
+from pbengine.api.codelivery import CoDeliveryController
 from pbengine.api.delivery import DeliveryController, ReallocationController
 from pbengine.api.errors import HANDLERS, error_body
 from pbengine.api.openapi import assets_router, describe_refusals, openapi_config
@@ -108,6 +109,7 @@ def _routes(*, import_limit: int) -> list[Any]:
         PaperBatchController,
         DeliveryController,
         ReallocationController,
+        CoDeliveryController,
         list_rules,
         list_presets,
         health,

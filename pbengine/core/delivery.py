@@ -30,6 +30,11 @@ REALLOCATED = "allocation.reallocated"
 """{rule, released, funded: [{project, cost}], …}: released money given to projects the vote
 did not fund (service/reallocation.py); they join the delivery."""
 KINDS = (MILESTONE, SPEND, LINK, CANCELLED, REALLOCATED)
+SIGNED_UP = "codelivery.signed_up"
+"""{volunteer, project, kind}: someone offers to help deliver a project; who they are, what
+they offer and how to reach them stay with the council, out of the record."""
+TOOK_PART = "codelivery.took_part"
+"""{volunteer, took_part}: the council records whether they helped."""
 
 STATUSES = ("planned", "in_progress", "delivered", "delayed", "cancelled")
 NEEDS_REASON = ("delayed", "cancelled")

@@ -243,3 +243,24 @@ class PaperDecisionRow(SQLModel, table=True):
     staff: str
     note: str
     decided_at: datetime = Field(default_factory=utc_now)
+
+
+class VolunteerRow(SQLModel, table=True):
+    """A resident or organisation offering to help deliver a funded project (co-delivery).
+
+    Their name, offer and contact stay here, for the round's council only: the round's
+    log records the sign-up by number, never who signed up or how to reach them.
+    """
+
+    __tablename__ = "volunteer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    project_key: str
+    name: str
+    kind: str
+    offer: str
+    contact: str
+    took_part: bool | None = None
+    note: str = ""
+    created_at: datetime = Field(default_factory=utc_now)

@@ -20,6 +20,7 @@ from pbengine.store.paper_batches import PaperBatchRepository
 from pbengine.store.repository import RoundRepository
 from pbengine.store.staff_sessions import StaffSessionRepository
 from pbengine.store.tokens import TokenRepository
+from pbengine.store.volunteers import VolunteerRepository
 
 
 class UnitOfWork:
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.tokens = TokenRepository(session)
         self.staff_sessions = StaffSessionRepository(session)
         self.paper_batches = PaperBatchRepository(session)
+        self.volunteers = VolunteerRepository(session)
 
     @classmethod
     def of(cls, source: UnitOfWork | Session) -> UnitOfWork:

@@ -144,3 +144,48 @@ def test_a_forged_delivery_event_does_not_replay(client: Client, engine: Engine)
     result = replay(forged)
     assert not result.ok
     assert "cancelled" in (result.problem or "")
+
+
+def test_volunteers_sign_up_and_their_contacts_stay_with_the_council(
+    client: Client, engine: Engine
+) -> None:
+    staff = bearer(engine, "council", "Assen")
+    url, funded = published(client, staff)
+    offer = {
+        "name": "Ada from number 12",
+        "kind": "resident",
+        "offer": "I can water the new trees on Saturdays",
+        "contact": "ada.private@example.org",
+    }
+    signed = ok(client.post(f"{url}/delivery/{funded[0]}/volunteers", json=offer), 201)
+    assert "ada.private" not in str(signed)
+    refused(client.post(f"{url}/delivery/nope/volunteers", json=offer), 404, "project")
+    refused(
+        client.post(f"{url}/delivery/{funded[0]}/volunteers", json={**offer, "contact": ""}), 400
+    )
+    ok(client.post(f"{url}/phase", json={"phase": "delivery"}, headers=staff))
+    ok(client.post(f"{url}/delivery/{funded[1]}/cancel", json={"reason": "sold"}, headers=staff))
+    refused(client.post(f"{url}/delivery/{funded[1]}/volunteers", json=offer), 404, "project")
+
+    # Residents, auditors and other councils do not see who signed up.
+    listing = f"{url}/volunteers"
+    refused(client.get(listing), 401)
+    refused(client.get(listing, headers=bearer(engine, "council", "Elsewhere")), 404)
+    [volunteer] = ok(client.get(listing, headers=staff))
+    assert (volunteer["contact"], volunteer["took_part"]) == ("ada.private@example.org", None)
+    mark = {"took_part": True, "note": "came twice"}
+    ok(client.post(f"{listing}/{volunteer['volunteer']}/took-part", json=mark, headers=staff))
+    assert ok(client.get(listing, headers=staff))[0]["took_part"] is True
+    refused(client.post(f"{listing}/999/took-part", json=mark, headers=staff), 404, "volunteer")
+
+    public = str(ok(client.get(f"{url}/delivery")))
+    record = ok(client.get(f"{url}/record", headers=staff))
+    for private in (
+        "ada.private@example.org",
+        "Ada from number 12",
+        "water the new trees",
+        "came twice",
+    ):
+        assert private not in public
+        assert private not in str(record)
+    assert replay(record).ok

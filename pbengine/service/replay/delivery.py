@@ -46,7 +46,7 @@ def reallocated(
         declared = state.config.get("reallocation", "carry")
         if p["rule"] != declared:
             raise RecordError(f"{label}: applies {p['rule']!r}, not the round's {declared!r}")
-        if state.reallocated:
+        if state.after_vote.get("reallocated"):
             raise RecordError(f"{label}: the round's released money was reallocated before")
     assert state.last_result is not None  # _delivery checked the round was published
     election = state.election()
@@ -62,7 +62,35 @@ def reallocated(
         raise RecordError(f"{label}: the reallocation recomputes differently at {differs}")
     if applied:
         core.apply(delivery, core.REALLOCATED, p)
-        state.reallocated = True
+        state.after_vote["reallocated"] = True
+
+
+def codelivery(
+    state: RebuiltRound, p: Mapping[str, Any], label: str, event: Mapping[str, Any]
+) -> None:
+    """A sign-up names a project still to be delivered, in published or delivery; a
+    took-part mark names a volunteer who signed up."""
+    volunteers: set[int] = state.after_vote.setdefault("volunteers", set())
+    if event["type"] == core.SIGNED_UP:
+        if state.phase not in (Phase.PUBLISHED, Phase.DELIVERY):
+            raise RecordError(f"{label}: a volunteer signed up while the round is in {state.phase}")
+        project = str(p["project"])
+        if state.delivery is None:
+            to_deliver = project in _selected(state)
+        else:
+            found = state.delivery.get(project)
+            to_deliver = found is not None and found.cancelled is None
+        if not to_deliver:
+            raise RecordError(f"{label}: a volunteer for project {project!r}, not to be delivered")
+        if p["kind"] not in ("resident", "organisation") or set(p) != {
+            "volunteer",
+            "project",
+            "kind",
+        }:
+            raise RecordError(f"{label}: a sign-up records only its number, project and kind")
+        volunteers.add(int(p["volunteer"]))
+    elif int(p["volunteer"]) not in volunteers or not isinstance(p["took_part"], bool):
+        raise RecordError(f"{label}: marks a volunteer who never signed up")
 
 
 def _selected(state: RebuiltRound) -> list[str]:
@@ -85,4 +113,6 @@ DELIVERY_HANDLERS: dict[str, Handler] = {
     **dict.fromkeys(core.KINDS, delivery_change),
     core.REALLOCATED: reallocated,
     WHAT_IF: reallocated,
+    core.SIGNED_UP: codelivery,
+    core.TOOK_PART: codelivery,
 }

@@ -80,7 +80,7 @@ class RebuiltRound:
     last_result: dict[str, Any] | None = None
     last_allocation: int | None = None
     delivery: core_delivery.Delivery | None = None
-    reallocated: bool = False
+    after_vote: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, event: Mapping[str, Any]) -> None:
         height, type_ = event["height"], event["type"]
