@@ -8,12 +8,14 @@ from typing import Any
 
 from anyio import to_thread
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from pbengine.formats.validation_errors import first_error
 from pbengine.pages.deps import Lang, Work
+from pbengine.pages.i18n import Language
 from pbengine.pages.paper.ballots import ballot_of, entry_of, in_words
 from pbengine.pages.paper.context import batch_page, batches_page, entry_page
 from pbengine.pages.staff.session import Staff, staff_form
@@ -21,6 +23,8 @@ from pbengine.service.errors import ServiceError
 from pbengine.service.paper_batches import PaperBatchService
 from pbengine.service.paper_entries import BatchIn, DecisionIn
 from pbengine.service.rounds import RoundService
+from pbengine.service.sign_in import StaffSession
+from pbengine.store.unit_of_work import UnitOfWork
 
 __all__ = ["PaperPages", "in_words"]
 
@@ -104,19 +108,9 @@ class PaperPages(Controller):
         batch_id: FromPath[int],
     ) -> Template | Redirect:
         form = await staff_form(request, staff)
-
-        def work() -> Template | Redirect:
-            config = RoundService(uow).own_view(staff.principal, round_id).config
-            try:
-                saved = PaperBatchService(uow).enter(
-                    staff.principal, round_id, batch_id, entry_of(form, config)
-                )
-            except (ServiceError, ValidationError) as exc:
-                return entry_page(uow, language, staff, round_id, batch_id, form=form, error=exc)
-            target = f"/staff/rounds/{round_id}/paper/{batch_id}/enter?saved={saved.position}"
-            return Redirect(target, status_code=303)
-
-        return await to_thread.run_sync(work)
+        return await to_thread.run_sync(
+            _save, uow, language, staff, (round_id, batch_id, None), form
+        )
 
     @get("/{batch_id:int}/enter/{position:int}", sync_to_thread=True)
     def correct_form(
@@ -144,28 +138,9 @@ class PaperPages(Controller):
         position: FromPath[int],
     ) -> Template | Redirect:
         form = await staff_form(request, staff)
-
-        def work() -> Template | Redirect:
-            config = RoundService(uow).own_view(staff.principal, round_id).config
-            try:
-                PaperBatchService(uow).correct(
-                    staff.principal, round_id, batch_id, position, ballot_of(form, config)
-                )
-            except (ServiceError, ValidationError) as exc:
-                return entry_page(
-                    uow,
-                    language,
-                    staff,
-                    round_id,
-                    batch_id,
-                    form=form,
-                    error=exc,
-                    correcting=position,
-                )
-            target = f"/staff/rounds/{round_id}/paper/{batch_id}/enter?corrected={position}"
-            return Redirect(target, status_code=303)
-
-        return await to_thread.run_sync(work)
+        return await to_thread.run_sync(
+            _save, uow, language, staff, (round_id, batch_id, position), form
+        )
 
     @post("/{batch_id:int}/resolve", status_code=303)
     async def resolve(
@@ -218,3 +193,29 @@ class PaperPages(Controller):
             return batch_page(uow, language, staff, round_id, batch_id, counted=counted)
 
         return await to_thread.run_sync(work)
+
+
+def _save(
+    uow: UnitOfWork,
+    language: Language,
+    staff: StaffSession,
+    where: tuple[int, int, int | None],
+    form: FormMultiDict,
+) -> Template | Redirect:
+    """One paper ballot of the caller's pass: the next one, or the one at a position again.
+    Refused: the entry screen again, with what was typed and the refusal next to its field."""
+    round_id, batch_id, position = where
+    config = RoundService(uow).own_view(staff.principal, round_id).config
+    batches = PaperBatchService(uow)
+    try:
+        if position is None:
+            saved = batches.enter(staff.principal, round_id, batch_id, entry_of(form, config))
+            done = f"saved={saved.position}"
+        else:
+            batches.correct(staff.principal, round_id, batch_id, position, ballot_of(form, config))
+            done = f"corrected={position}"
+    except (ServiceError, ValidationError) as exc:
+        return entry_page(
+            uow, language, staff, round_id, batch_id, form=form, error=exc, correcting=position
+        )
+    return Redirect(f"/staff/rounds/{round_id}/paper/{batch_id}/enter?{done}", status_code=303)
