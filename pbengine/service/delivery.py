@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from pbengine.core import delivery as core
+from pbengine.core.money import parse_amount
 from pbengine.core.phases import AFTER_PUBLICATION, Phase
 from pbengine.service.access import get_round, own_round, phase_of
 from pbengine.service.delivery_replies import (
@@ -107,7 +108,8 @@ def funded_costs(uow: UnitOfWork, round_id: int) -> dict[str, Fraction]:
     latest = uow.rounds.latest_allocation(round_id)
     if latest is None:
         return {}
-    costs = {p.id: p.cost for p in uow.rounds.election(round_id).projects}
+    # The project rows, not the election: a city's ballots need not load to show delivery.
+    costs = {p.project_key: parse_amount(p.cost) for p in uow.rounds.projects(round_id)}
     return {project: costs[project] for project in latest[0].selected}
 
 
