@@ -101,7 +101,9 @@ def reallocation_payload(
     cheaper = {
         p: d.spent
         for p, d in delivery.items()
-        if d.state == "delivered" and d.spent < d.allocated and p in outcome.selected
+        # Delivered with its spending recorded: what it cost is known, and what it did not
+        # use is released. A delivered project with no spending recorded releases nothing.
+        if d.state == "delivered" and d.spending and d.spent < d.allocated and p in outcome.selected
     }
     release = Release(election, outcome, tuple(cancelled), spent, cheaper)
     result = reallocate(release, rule, outcome.rule)

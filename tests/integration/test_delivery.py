@@ -189,3 +189,25 @@ def test_volunteers_sign_up_and_their_contacts_stay_with_the_council(
         assert private not in public
         assert private not in str(record)
     assert replay(record).ok
+
+
+def test_a_project_delivered_for_less_releases_the_difference(
+    client: Client, engine: Engine
+) -> None:
+    staff = bearer(engine, "council", "Assen")
+    url, funded = published(client, staff)
+    ok(client.post(f"{url}/phase", json={"phase": "delivery"}, headers=staff))
+    cheaper, unrecorded = funded[0], funded[1]
+    done = {"title": "Done", "actual": "2027-05-01", "status": "delivered"}
+    for project in (cheaper, unrecorded):
+        ok(client.post(f"{url}/delivery/{project}/milestones", json=done, headers=staff))
+    shown = {p["project"]: p for p in ok(client.get(f"{url}/delivery"))["projects"]}
+    cost = int(shown[cheaper]["allocated"])
+    spend = {"amount": str(cost - 1000), "on": "2027-05-01"}
+    ok(client.post(f"{url}/delivery/{cheaper}/spending", json=spend, headers=staff))
+    result = ok(client.post(f"{url}/reallocation", headers=staff))
+    # Assen's round carries released money (the default): 1,000 saved, nothing from the
+    # project delivered with no spending recorded.
+    assert (result["rule"], result["released"], result["carried"]) == ("carry", "1000", "1000")
+    assert result["inputs"]["actual_costs"] == {cheaper: str(cost - 1000)}
+    assert replay(ok(client.get(f"{url}/record", headers=staff))).ok
