@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,17 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"replay OK (no allocation recorded yet; {events} events verified)")
     else:
         print(f"replay OK {outcome.result_hash}")
+    if outcome.reallocated is not None:
+        print(_reallocated(outcome.reallocated))
     return 0
+
+
+def _reallocated(p: Mapping[str, Any]) -> str:
+    funded = ", ".join(f"{f['project']} ({f['cost']})" for f in p["funded"]) or "nothing"
+    return (
+        f"reallocated by {p['rule']}: {p['released']} released; funded {funded}; "
+        f"{p['carried']} carried to the next round"
+    )
 
 
 def _verify_extends(args: argparse.Namespace, settings: Settings) -> int:

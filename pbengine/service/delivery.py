@@ -25,6 +25,7 @@ from pbengine.service.delivery_replies import (
     MilestoneIn,
     ProjectDeliveryOut,
     ReallocatedOut,
+    ReallocationDecisionOut,
     SpendIn,
 )
 from pbengine.service.errors import ConflictError, InvalidError, NotFoundError, Principal
@@ -92,7 +93,7 @@ class DeliveryService:
                 raise NotFoundError(f"project {project!r} was not funded in this round", "project")
             payload = {"project": project, **fields}
             if kind == core.MILESTONE:
-                payload["number"] = number or len(delivery[project].milestones) + 1
+                payload["number"] = _milestone_number(delivery[project], number)
             try:
                 core.apply(delivery, kind, payload)
             except core.DeliveryError as exc:
@@ -101,6 +102,15 @@ class DeliveryService:
             reply = _view(uow, row, delivery)
             uow.commit()
             return reply
+
+
+def _milestone_number(project: core.ProjectDelivery, number: int | None) -> int:
+    """A new milestone takes the next number; a change names one the project has."""
+    if number is None:
+        return len(project.milestones) + 1
+    if number not in project.milestones:
+        raise NotFoundError(f"project {project.project!r} has no milestone {number}", "number")
+    return number
 
 
 def funded_costs(uow: UnitOfWork, round_id: int) -> dict[str, Fraction]:
@@ -136,6 +146,7 @@ def _view(uow: UnitOfWork, row: RoundRow, delivery: core.Delivery) -> DeliveryOu
             released=p["released"],
             funded=[f["project"] for f in p["funded"]],
             carried=p["carried"],
+            decisions=[ReallocationDecisionOut(**d) for d in p["decisions"]],
         )
     return DeliveryOut(
         round=row.id, phase=phase_of(row), projects=projects, reallocation=reallocation

@@ -13,7 +13,7 @@ from pbengine.service.replies import Reply
 class MilestoneIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(max_length=200, description="required")
     planned: str | None = Field(default=None, description="planned date, e.g. 2027-06-30")
     actual: str | None = Field(default=None, description="actual date; required once delivered")
     status: Literal["planned", "in_progress", "delivered", "delayed", "cancelled"] = "planned"
@@ -34,13 +34,17 @@ class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(max_length=2000, description="an http(s) address of a photo or document")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(max_length=200, description="required")
 
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=1000, description="published with the project")
+    # Checked by the delivery itself, so that a missing or blank reason is refused (422)
+    # naming `reason`, like every other change that lacks what it needs.
+    reason: str | None = Field(
+        default=None, max_length=1000, description="required: published with the project"
+    )
 
 
 class MilestoneOut(Reply):
@@ -75,11 +79,21 @@ class ProjectDeliveryOut(Reply):
     links: list[LinkOut]
 
 
+class ReallocationDecisionOut(Reply):
+    project: str
+    funded: bool
+    explanation: str
+
+
 class ReallocatedOut(Reply):
     rule: str = Field(description="next-in-order, rerun or carry")
     released: str
     funded: list[str] = Field(description="projects funded with the released money, in order")
     carried: str = Field(description="released money left for the council's next round")
+    decisions: list[ReallocationDecisionOut] = Field(
+        default_factory=list,
+        description="every project the rule considered: funded or not, and why",
+    )
 
 
 class DeliveryOut(Reply):

@@ -62,7 +62,7 @@ def reallocated(
         raise RecordError(f"{label}: the reallocation recomputes differently at {differs}")
     if applied:
         core.apply(delivery, core.REALLOCATED, p)
-        state.after_vote["reallocated"] = True
+        state.after_vote["reallocated"] = dict(p)
 
 
 def codelivery(

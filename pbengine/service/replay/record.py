@@ -27,6 +27,8 @@ class Replay:
     result_hash: str | None
     """The recomputed result's hash (the last allocation's), when one was recorded."""
     events: int
+    reallocated: Mapping[str, Any] | None = None
+    """The reallocation the log applied after publication, as replay recomputed it."""
 
 
 def replay(record: Mapping[str, Any]) -> Replay:
@@ -47,7 +49,7 @@ def replay(record: Mapping[str, Any]) -> Replay:
         recomputed = _check_record_result(record, state)
     except RecordError as exc:
         return Replay(False, str(exc), None, len(events))
-    return Replay(True, None, recomputed, len(events))
+    return Replay(True, None, recomputed, len(events), state.after_vote.get("reallocated"))
 
 
 def _check_head(record: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
