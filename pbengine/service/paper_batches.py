@@ -92,6 +92,22 @@ class PaperBatchService:
             rows = batch.passes[number - 1]
             return [entry_out(e, len(rows) + 1, []) for e in rows]
 
+    def entry(
+        self, principal: Principal, round_id: int, batch_id: int, position: int
+    ) -> PaperEntryOut:
+        """One ballot of the caller's own pass, with what to look at again (its notes)."""
+        with self.uow as uow:
+            row = own_round(uow.rounds, principal, round_id)
+            batch = _batch(uow, row, batch_id)
+            number = own_pass(batch.row, _staff(principal))
+            rows = batch.passes[number - 1] if number is not None else []
+            if not 1 <= position <= len(rows):
+                raise NotFoundError(f"your pass has no ballot at position {position}", "position")
+            stored = rows[position - 1]
+            voter = uow.ballots.voter_by_digest(stored.code_hash)
+            notes = [] if voter is None else entry_notes(uow, row, batch, stored, voter)
+            return entry_out(stored, len(rows) + 1, notes)
+
     def enter(
         self, principal: Principal, round_id: int, batch_id: int, entry: PaperEntryIn
     ) -> PaperEntryOut:

@@ -115,6 +115,12 @@ class BatchSummary(Reply):
     )
     counted_by: str | None
     counted_at: str | None
+    counted_ballots: int | None = Field(
+        default=None, description="once counted: how many of its ballots count"
+    )
+    counted_event: str | None = Field(
+        default=None, description="once counted: the hash of its paper_batch.counted event"
+    )
 
 
 class BatchView(BatchSummary):

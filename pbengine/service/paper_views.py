@@ -56,6 +56,8 @@ def summary_fields(batch: Batch) -> dict[str, Any]:
         "reconciled": all(batch.passes) and not found.unresolved,
         "counted_by": row.counted_by,
         "counted_at": None if row.counted_at is None else row.counted_at.isoformat(),
+        "counted_ballots": len(found.ballots) if row.status == COUNTED else None,
+        "counted_event": row.event_hash,
     }
 
 

@@ -192,7 +192,7 @@ def type_paper_ballot(page: Page, code: str, tabs: int) -> None:
         page.keyboard.press("Tab")
     page.keyboard.press("Space")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("status")).to_contain_text("is saved")
+    expect(page.get_by_role("status")).to_contain_text("Saved: ballot")
 
 
 def paper_ballot_entered_twice(staff: Page, second: Page, journey: Journey, code: str) -> None:
@@ -203,7 +203,7 @@ def paper_ballot_entered_twice(staff: Page, second: Page, journey: Journey, code
     staff.get_by_role("button", name="Open the batch").click()
     batch = staff.url
     journey.look(staff, "paper-batch")
-    staff.get_by_role("link", name="Enter this batch").click()
+    staff.get_by_role("link", name="Enter ballots (pass 1)").click()
     journey.look(staff, "paper-entry")
     # The paper ticks the first project; the first clerk reads it right.
     type_paper_ballot(staff, code, tabs=1)
@@ -213,10 +213,12 @@ def paper_ballot_entered_twice(staff: Page, second: Page, journey: Journey, code
     journey.look(staff, "paper-correction")
     # The second clerk ticks the second project: a disagreement.
     second.goto(batch)
-    second.get_by_role("link", name="Enter this batch").click()
+    second.get_by_role("link", name="Enter ballots (pass 2)").click()
     type_paper_ballot(second, code, tabs=2)
     second.goto(batch)
-    expect(second.get_by_role("heading", name="Ballot 1: the choices")).to_be_visible()
+    expect(
+        second.get_by_role("heading", name=re.compile("^Ballot 1 .*the choices differ"))
+    ).to_be_visible()
     journey.look(second, "paper-reconciliation")
 
     staff.goto(batch)
@@ -226,7 +228,7 @@ def paper_ballot_entered_twice(staff: Page, second: Page, journey: Journey, code
     expect(staff.get_by_text("Decided by demo clerk")).to_be_visible()
     journey.look(staff, "paper-decided")
     staff.get_by_role("button", name="Count this batch").click()
-    expect(staff.get_by_role("status")).to_contain_text("1 ballot from this batch now counts.")
+    expect(staff.get_by_role("status")).to_contain_text("1 ballot from this batch now counts")
     journey.look(staff, "paper-counted")
 
 

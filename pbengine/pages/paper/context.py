@@ -2,55 +2,91 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from litestar.datastructures import FormMultiDict
 from litestar.response import Template
-from pydantic import ValidationError
 
-from pbengine.formats.validation_errors import first_error
+from pbengine.core.election import VoteType
+from pbengine.core.phases import Phase
+from pbengine.pages.ballot_form import BallotForm, read_ballot
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
-from pbengine.pages.paper.ballots import POINTS_TYPES, in_words
+from pbengine.pages.paper.ballots import as_form, places
+from pbengine.pages.paper.refusals import Refusal, Refused, refused
 from pbengine.pages.templating import page
-from pbengine.service.errors import ServiceError
 from pbengine.service.paper_batches import PaperBatchService
-from pbengine.service.paper_replies import BatchCounted
+from pbengine.service.paper_replies import BatchView, DecisionOut, PaperBallotOut, PaperEntryOut
 from pbengine.service.proposals import ProposalService
-from pbengine.service.rounds import RoundService, RoundView
+from pbengine.service.rounds import RoundService
 from pbengine.service.sign_in import StaffSession
 from pbengine.store.unit_of_work import UnitOfWork
 
-Refusal = ServiceError | ValidationError | ValueError
-
 # Words for the service's names of what differs between the two passes.
 DIFFERS = {
-    "code": N_("the voter code"),
-    "choices": N_("the choices"),
+    "code": N_("the voter code differs"),
+    "choices": N_("the choices differ"),
     "only_in_pass_1": N_("only pass 1 has a ballot here"),
     "only_in_pass_2": N_("only pass 2 has a ballot here"),
 }
+CHOICES = {
+    "pass_1": N_("pass 1's entry counts"),
+    "pass_2": N_("pass 2's entry counts"),
+    "typed": N_("the ballot typed from the paper counts"),
+    "set_aside": N_("the paper is set aside: no ballot counts"),
+}
 
 
-def _refusal(error: Refusal | tuple[str | None, str] | None) -> tuple[str, str, int] | None:
-    """(field, problem, status) of a refusal; the problem is the service's, in English."""
-    if error is None:
-        return None
-    if isinstance(error, tuple):
-        return (error[0] or "form", error[1], 422)
-    if isinstance(error, ServiceError):
-        return (error.field or "form", error.problem, error.status)
-    if isinstance(error, ValidationError):
-        field, problem = first_error(error, "form")
-        return (field, problem, 422)
-    return ("form", str(error), 422)
+# What stops a batch from counting besides its disagreements, by the service's field.
+PROBLEMS = {
+    "phase": N_("Voting is not open: ballots count only while it is."),
+    "pass_1": N_("Pass 1 is not complete."),
+    "pass_2": N_("Pass 2 is not complete."),
+    "voter_code": N_(
+        "This voter code has already voted, or is on another paper of the batch too. Set the "
+        "paper aside, with a note; a paper that should replace a counted ballot is entered "
+        "on its own, with an override."
+    ),
+    "ballot": N_("This ballot cannot count as it was entered: decide what the paper says."),
+}
 
 
-def _round(uow: UnitOfWork, staff: StaffSession, round_id: int) -> tuple[RoundView, dict[str, str]]:
-    view = RoundService(uow).own_view(staff.principal, round_id)
-    titles = {p.id: p.title for p in ProposalService(uow).listing(staff.principal, round_id)}
-    titles |= {o.key: o.title for o in view.config.outcomes}
-    return view, titles
+@dataclass(frozen=True)
+class Look:
+    """A position staff look at on the paper: a disagreement, or a ballot both passes read
+    the same way that cannot count as it is (or that someone set aside)."""
+
+    position: int
+    differs: list[str]
+    pass_1: PaperBallotOut | None
+    pass_2: PaperBallotOut | None
+    decision: DecisionOut | None
+    problems: list[str]
+    agreed: bool
+
+
+def looks(batch: BatchView) -> list[Look]:
+    found = {
+        d.position: Look(d.position, d.differs, d.pass_1, d.pass_2, d.decision, [], False)
+        for d in batch.reconciliation
+    }
+    decided = {d.position: d for d in batch.decisions}
+    wanted = [p.position for p in batch.problems if p.position] + list(decided)
+    for position in wanted:
+        if position not in found:
+            decision = decided.get(position)
+            found[position] = Look(position, [], None, None, decision, [], True)
+    for p in batch.problems:
+        if p.position:
+            found[p.position].problems.append(p.problem)
+    return [found[position] for position in sorted(found)]
+
+
+def me(staff: StaffSession) -> str:
+    """The name the service records for the caller (the token's label)."""
+    return staff.principal.staff or "council staff"
 
 
 def batches_page(
@@ -58,19 +94,24 @@ def batches_page(
     language: Language,
     staff: StaffSession,
     round_id: int,
-    error: tuple[str | None, str] | None = None,
+    *,
+    refusal: Refusal | Refused | None = None,
+    form: FormMultiDict | None = None,
 ) -> Template:
-    view, _ = _round(uow, staff, round_id)
-    refused = _refusal(error)
+    view = RoundService(uow).own_view(staff.principal, round_id)
+    shown = refusal
+    if shown is not None and not isinstance(shown, Refused):
+        shown = refused(shown, language, view)
     return page(
         "paper/batches.html",
         language,
-        status=refused[2] if refused else 200,
+        status=shown.status if shown else 200,
         staff=staff,
         round=view,
         phases=PHASES,
         batches=PaperBatchService(uow).batches(staff.principal, round_id),
-        refused=refused,
+        refused=shown,
+        posted=form or {},
     )
 
 
@@ -78,85 +119,122 @@ def batch_page(
     uow: UnitOfWork,
     language: Language,
     staff: StaffSession,
-    round_id: int,
-    batch_id: int,
+    ids: tuple[int, int],
     *,
-    error: Refusal | None = None,
+    refusal: Refusal | Refused | None = None,
     form: FormMultiDict | None = None,
-    counted: BatchCounted | None = None,
+    counting: bool = False,
 ) -> Template:
-    context = _batch(uow, staff, round_id, batch_id, error)
-    context |= {"in_words": in_words, "differs": DIFFERS, "counted": counted}
-    return _page("paper/batch.html", language, context, posted=form or {})
+    context = _batch(uow, staff, ids)
+    shown = _refused(context, language, staff, refusal, counting=counting)
+    posted = str(form.get("position") or "") if form is not None else ""
+    batch: BatchView = context["batch"]
+    context |= {
+        "refused": shown,
+        "differs": DIFFERS,
+        "choices": CHOICES,
+        "problems": PROBLEMS,
+        "looks": looks(batch),
+        "counted_at": datetime.fromisoformat(batch.counted_at) if batch.counted_at else None,
+        # A refused decision: its form shows again as it was sent, its error beside it.
+        "posted_at": int(posted) if posted.isdigit() else None,
+        "posted": form or {},
+        "typed": read_ballot(form) if form is not None else BallotForm(),
+        "empty": BallotForm(),
+    }
+    return page("paper/batch.html", language, status=shown.status if shown else 200, **context)
 
 
 def entry_page(
     uow: UnitOfWork,
     language: Language,
     staff: StaffSession,
-    round_id: int,
-    batch_id: int,
+    ids: tuple[int, int],
     *,
     form: FormMultiDict | None = None,
-    error: Refusal | None = None,
-    saved: int | None = None,
-    corrected: int | None = None,
+    refusal: Refusal | Refused | None = None,
+    done: tuple[str, int] | None = None,
     correcting: int | None = None,
 ) -> Template:
     """The entry screen: the next ballot of the caller's pass, or one of it again."""
-    context = _batch(uow, staff, round_id, batch_id, error)
-    mine = PaperBatchService(uow).entries(staff.principal, round_id, batch_id)
-    posted: object = form or {}
-    picked = _picked(form)
+    context = _batch(uow, staff, ids)
+    batches = PaperBatchService(uow)
+    mine = batches.entries(staff.principal, *ids)
+    shown = _refused(context, language, staff, refusal)
+    ballot = read_ballot(form) if form is not None else BallotForm()
     if correcting is not None and form is None:
-        # What the pass holds there, to correct; the code is typed again from the paper.
-        entry = next((e for e in mine if e.position == correcting), None)
-        if entry is not None:
-            picked = [*entry.ballot.projects, *entry.ballot.outcomes]
-            points = zip(entry.ballot.projects, entry.ballot.points or [], strict=False)
-            posted = {f"points-{project}": value for project, value in points}
+        entry = next(e for e in mine if e.position == correcting)
+        ballot = as_form(entry.ballot)
+    last: PaperEntryOut | None = None
+    if done is not None and any(e.position == done[1] for e in mine):
+        last = batches.entry(staff.principal, *ids, done[1])
+    batch: BatchView = context["batch"]
     context |= {
-        "in_words": in_words,
-        "saved": saved,
-        "corrected": corrected,
-        "correcting": correcting,
+        "refused": shown,
+        "ballot": ballot,
         "mine": mine,
-        "picked": picked,
-        "editing": form is not None or correcting is not None,
+        "correcting": correcting,
+        "done": done[0] if done else None,
+        "last": last,
+        "pass_shown": _pass_shown(batch),
+        "state": _state(batch, context["round"].phase, correcting),
     }
-    return _page("paper/enter.html", language, context, posted=posted)
+    return page("paper/enter.html", language, status=shown.status if shown else 200, **context)
 
 
-def _batch(
-    uow: UnitOfWork, staff: StaffSession, round_id: int, batch_id: int, error: Refusal | None
-) -> dict[str, Any]:
-    """What a batch's pages share: the round, the batch, the titles, the projects, a refusal."""
-    view, titles = _round(uow, staff, round_id)
+def _batch(uow: UnitOfWork, staff: StaffSession, ids: tuple[int, int]) -> dict[str, Any]:
+    """What a batch's pages share: the round, the batch, the titles, the ballot's projects."""
+    round_id, batch_id = ids
+    view = RoundService(uow).own_view(staff.principal, round_id)
+    listed = ProposalService(uow).listing(staff.principal, round_id)
+    projects = [(p.id, p.title) for p in listed if p.status == "accepted"]
+    titles = {p.id: p.title for p in listed} | {o.key: o.title for o in view.config.outcomes}
     return {
         "staff": staff,
+        "me": me(staff),
         "round": view,
         "phases": PHASES,
         "batch": PaperBatchService(uow).show(staff.principal, round_id, batch_id),
         "titles": titles,
-        "refused": _refusal(error),
-        "projects": _projects(uow, staff, round_id),
-        "points": view.config.ballot.type in POINTS_TYPES,
+        "projects": projects,
+        "places": places(view.config, len(projects)),
+        "ballot_type": view.config.ballot.type,
+        "has_points": view.config.vote_type.has_points,
+        "ranked": view.config.vote_type is VoteType.ORDINAL,
     }
 
 
-def _page(name: str, language: Language, context: dict[str, Any], **more: Any) -> Template:
-    refused = context["refused"]
-    return page(name, language, status=refused[2] if refused else 200, **context, **more)
+def _refused(
+    context: dict[str, Any],
+    language: Language,
+    staff: StaffSession,
+    refusal: Refusal | Refused | None,
+    *,
+    counting: bool = False,
+) -> Refused | None:
+    if refusal is None or isinstance(refusal, Refused):
+        return refusal
+    return refused(
+        refusal, language, context["round"], context["batch"], me(staff), counting=counting
+    )
 
 
-def _projects(uow: UnitOfWork, staff: StaffSession, round_id: int) -> list[tuple[str, str]]:
-    """The projects on the ballot, in the ballot's order."""
-    listed = ProposalService(uow).listing(staff.principal, round_id)
-    return [(p.id, p.title) for p in listed if p.status == "accepted"]
+def _pass_shown(batch: BatchView) -> int | None:
+    """The pass the caller enters: their own, else the first one nobody has taken."""
+    if batch.your_pass is not None:
+        return batch.your_pass
+    return next((p.pass_number for p in batch.passes if p.staff is None), None)
 
 
-def _picked(form: FormMultiDict | None) -> list[str]:
-    """The projects and outcome priorities a refused entry had ticked, to show them again."""
-    if form is None:
-        return []
-    return [str(v) for v in (*form.getall("project", []), *form.getall("outcome", []))]
+def _state(batch: BatchView, phase: Phase, correcting: int | None) -> str:
+    """Whether the screen offers a ballot to enter, and if not, why."""
+    if batch.status == "counted":
+        return "counted"
+    if phase is not Phase.VOTING:
+        return "closed"
+    if correcting is not None:
+        return "open"
+    if _pass_shown(batch) is None:
+        return "taken"
+    full = batch.papers is not None and (batch.next_position or 1) > batch.papers
+    return "full" if full else "open"

@@ -1,11 +1,15 @@
-// Paper entry, with script on: Enter saves the ballot from any box, not only from the code
-// field (a browser submits on Enter only from text fields). Without script, Tab to the button.
+// Paper entry, with script on: Enter saves the ballot from any box of the entry form, a tick
+// box or a ranked place as well as the code (a browser submits on Enter only from a text
+// field). Without script, Enter saves from the code field; from a box, Tab to the button.
 document.addEventListener("keydown", function (event) {
   var target = event.target;
-  if (event.key !== "Enter" || !target.form || !target.form.hasAttribute("data-enter-saves")) {
+  if (event.key !== "Enter" || event.isComposing || !target.form) {
     return;
   }
-  if (target.tagName === "BUTTON" || target.tagName === "TEXTAREA" || target.tagName === "SELECT") {
+  if (!target.form.hasAttribute("data-enter-saves")) {
+    return;
+  }
+  if (target.tagName === "BUTTON" || target.tagName === "TEXTAREA" || target.tagName === "A") {
     return;
   }
   event.preventDefault();
