@@ -229,3 +229,34 @@ def test_two_clerks_enter_a_batch_by_keyboard_reconcile_it_and_count_it(
     ana.goto(f"{live.base}/staff/rounds/{round_id}/paper")
     expect(ana.locator(".batches")).to_contain_text("Counted")
     look(ana, shot, "10-batches")
+
+
+def test_a_ballot_is_entered_by_keyboard_with_javascript_off(
+    browser: Browser, offsite: list[str], live: Live
+) -> None:
+    """Without script, Enter saves from the code field, and from the button a Tab away from the
+    last box; the hint on the screen says so."""
+    round_id, codes = voting_round(live)
+    context = new_context(browser, offsite, DESKTOP, javascript=False)
+    page = context.new_page()
+    sign_in(page, live, live.staff_token)
+    page.goto(f"{live.base}/staff/rounds/{round_id}/paper")
+    page.get_by_label("Name of the batch").fill("No script box")
+    page.get_by_role("button", name="Open the batch").click()
+    page.get_by_role("link", name="Enter ballots (pass 1)").click()
+    expect(page.locator("#keys")).to_contain_text("from a box, Tab on to “Save and next”")
+    expect(page.locator("#keys [data-with-script]")).to_be_hidden()
+    page.keyboard.type(codes[0])
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    for _ in range(len(PROJECTS) - 1 + len(OUTCOMES) + 1):
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save and next")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Saved: ballot 1, code ending")
+    # From the code field, Enter sends the form (here without a tick: refused, in words).
+    expect(page.get_by_label("Voter code on the paper")).to_be_focused()
+    page.keyboard.type(codes[1])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Nothing is ticked")
+    context.close()

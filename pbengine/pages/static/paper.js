@@ -1,3 +1,11 @@
+// With script on, the keyboard hint says what Enter does now.
+document.querySelectorAll("[data-with-script]").forEach(function (shown) {
+  shown.hidden = false;
+});
+document.querySelectorAll("[data-without-script]").forEach(function (gone) {
+  gone.hidden = true;
+});
+
 // Paper entry, with script on: Enter saves the ballot from any box of the entry form, a tick
 // box or a ranked place as well as the code (a browser submits on Enter only from a text
 // field). Without script, Enter saves from the code field; from a box, Tab to the button.
