@@ -161,6 +161,8 @@ def enter_pass_1(ana: Page, codes: list[str], shot: Shot) -> None:
     look(ana, shot, "03-entry")
     check_tab_order(ana)
     ana.reload()
+    # Typing before the reloaded page has focused the code field would drop keys.
+    expect(ana.get_by_label("Voter code on the paper")).to_be_focused()
     # A mistyped code is refused beside its field, what was typed is kept, focus on the code.
     ana.keyboard.type("ZZZZ-ZZZZ")
     ana.keyboard.press("Tab")
