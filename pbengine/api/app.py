@@ -21,9 +21,11 @@ from litestar.types import ExceptionHandlersMap, Message, Scope
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from pbengine.api.assessment import AssessmentController
 from pbengine.api.audit import AuditController
 from pbengine.api.auth import principal_of
 from pbengine.api.codelivery import CoDeliveryController
+from pbengine.api.councils import CouncilController, SuccessorController
 from pbengine.api.delivery import DeliveryController, ReallocationController
 from pbengine.api.errors import HANDLERS, error_body
 from pbengine.api.openapi import assets_router, describe_refusals, openapi_config
@@ -110,6 +112,9 @@ def _routes(*, import_limit: int) -> list[Any]:
         DeliveryController,
         ReallocationController,
         CoDeliveryController,
+        AssessmentController,
+        CouncilController,
+        SuccessorController,
         list_rules,
         list_presets,
         health,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: council staff, an auditor, a resident holding a voter code, or the public.
+    """Who is calling: council staff, an auditor, a resident holding a voter code (or an
+    "assessor" holding a code issued for the assessment), or the public.
 
     `role` is None for the public. A resident's principal carries the round
     their code belongs to and their pseudonymous voter key, never the code.
@@ -18,6 +19,9 @@ class Principal:
     staff: str | None = None
     round_id: int | None = None
     voter_key: str | None = None
+    assessor: str | None = None
+    """A resident's or assessor's code as the assessment knows it: a digest of its own
+    (store/assessments.py), which the ballots never hold."""
 
     @property
     def is_resident(self) -> bool:

@@ -1,10 +1,12 @@
-"""From a secret to a Principal: staff and auditors hold tokens, residents voter codes."""
+"""From a secret to a Principal: staff and auditors hold tokens, residents voter codes (or
+codes issued for the assessment of delivered projects)."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
 from pbengine.service.errors import Principal, UnauthorizedError
+from pbengine.store.assessments import assessor_digest
 from pbengine.store.tables import TokenRow
 from pbengine.store.tokens import is_token, voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
@@ -19,10 +21,20 @@ def principal_for(work: UnitOfWork | Session, secret: str) -> Principal:
             if token is None:
                 raise UnauthorizedError("unknown or revoked token", "authorization")
             return token_principal(token)
+        assessor = assessor_digest(secret)
         voter = uow.ballots.voter_by_digest(voter_code_digest(secret))
-        if voter is None:
+        if voter is not None:
+            return Principal(
+                role="resident",
+                round_id=voter.round_id,
+                voter_key=voter.voter_key,
+                assessor=assessor,
+            )
+        # A code issued for the assessment only: it assesses, and votes nowhere.
+        issued = uow.assessments.assessor(assessor)
+        if issued is None or issued.source != "assessment":
             raise UnauthorizedError("unknown voter code", "authorization")
-        return Principal(role="resident", round_id=voter.round_id, voter_key=voter.voter_key)
+        return Principal(role="assessor", round_id=issued.round_id, assessor=assessor)
 
 
 def token_principal(token: TokenRow) -> Principal:

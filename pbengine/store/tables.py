@@ -264,3 +264,34 @@ class VolunteerRow(SQLModel, table=True):
     took_part: bool | None = None
     note: str = ""
     created_at: datetime = Field(default_factory=utc_now)
+
+
+class AssessorRow(SQLModel, table=True):
+    """Who may assess a round's delivered projects, under a pseudonym of their own.
+
+    `code_digest` is a digest of the code in a domain of its own, never the voter code's
+    digest, so this table cannot be joined to the ballots without the code itself.
+    """
+
+    __tablename__ = "assessor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    code_digest: str = Field(unique=True, index=True)
+    assessor_key: str
+    district: str | None = None
+    # "voter": a voter code of the round, on its first assessment; "assessment": issued for it.
+    source: str
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class AssessmentCommentRow(SQLModel, table=True):
+    """An assessment's free text: public, kept apart from the log, which holds its digest."""
+
+    __tablename__ = "assessment_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", index=True)
+    event_hash: str = Field(unique=True)
+    salt: str
+    text: str

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from sqlmodel import Session
 
+from pbengine.store.assessments import AssessmentRepository
 from pbengine.store.ballots import BallotRepository
 from pbengine.store.events import EventLog
 from pbengine.store.paper_batches import PaperBatchRepository
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.staff_sessions = StaffSessionRepository(session)
         self.paper_batches = PaperBatchRepository(session)
         self.volunteers = VolunteerRepository(session)
+        self.assessments = AssessmentRepository(session)
 
     @classmethod
     def of(cls, source: UnitOfWork | Session) -> UnitOfWork:

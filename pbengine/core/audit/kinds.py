@@ -36,3 +36,5 @@ come just before it, in paper order; `trackers` names them."""
 
 # The delivery of funded projects (phase delivery): delivery.milestone, delivery.spend,
 # delivery.link and delivery.cancelled, described and checked in pbengine/core/delivery.py.
+# Co-assessment (phase assessment): assessment_codes.issued, assessment.submitted and
+# assessment.answered, described and checked in pbengine/core/assessment.py.

@@ -20,11 +20,7 @@ from pbengine.core.audit import kinds
 from pbengine.core.audit.result import first_difference, result_document, result_hash
 from pbengine.core.canonical import canonical, digest
 from pbengine.core.election import Election
-from pbengine.core.election_json import (
-    ballot_from_json,
-    election_from_json,
-    project_from_json,
-)
+from pbengine.core.election_json import ballot_from_json, election_from_json, project_from_json
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import (
     AFTER_PUBLICATION,
@@ -42,6 +38,7 @@ from pbengine.service.allocation import (
 from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ServiceError
 from pbengine.service.frozen import frozen_settings
+from pbengine.service.replay.assessment import ASSESSMENT_HANDLERS
 from pbengine.service.replay.delivery import DELIVERY_HANDLERS
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.paper import paper_batch_counted
@@ -296,4 +293,5 @@ _HANDLERS = {
     kinds.ALLOCATION_WHAT_IF: RebuiltRound.what_if,
     kinds.PAPER_BATCH_COUNTED: paper_batch_counted,
     **DELIVERY_HANDLERS,
+    **ASSESSMENT_HANDLERS,
 }
