@@ -5,7 +5,7 @@ docs/co-assessment.md: who may do what, in which phase, and what is public.
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
@@ -58,9 +58,9 @@ class AssessmentController(Controller):
     @post(
         "/assessment/{project:str}",
         sync_to_thread=True,
-        summary="Assess a delivered project, or revise your assessment (resident, in assessment)",
-        description="One assessment per code and project: a second one replaces the first "
-        "(`replaced` says so) until the phase ends.",
+        summary="Assess a delivered project (resident, in assessment)",
+        description="One assessment per code and project: a second one is refused with 409 "
+        "`project`; revise the first with PUT.",
     )
     def assess(
         self,
@@ -71,6 +71,22 @@ class AssessmentController(Controller):
         data: JSONBody[AssessmentIn],
     ) -> Assessed:
         return AssessmentService(uow).assess(caller, round_id, project, data)
+
+    @put(
+        "/assessment/{project:str}",
+        sync_to_thread=True,
+        summary="Revise your assessment of a project (resident, until the assessment ends)",
+        description="404 `project` if the caller has not assessed it yet.",
+    )
+    def revise(
+        self,
+        uow: Work,
+        caller: Caller,
+        round_id: FromPath[int],
+        project: FromPath[str],
+        data: JSONBody[AssessmentIn],
+    ) -> Assessed:
+        return AssessmentService(uow).assess(caller, round_id, project, data, revise=True)
 
     @post(
         "/assessment/{project:str}/answer",

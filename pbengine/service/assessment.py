@@ -3,7 +3,8 @@
 In phase `assessment` a resident holding a voter code of the round, or a code the
 council issued for the assessment, assesses each delivered project against the outcome
 priorities it was meant to serve (core/assessment.py). One assessment per code and
-project is live; sending another replaces it until the phase ends. Assessments are
+project: a second one is refused, and the resident revises theirs instead (`revise`)
+until the phase ends. Assessments are
 logged under an assessor key of their own, never the ballot's voter key, so the record
 does not tell how a voter judged what they voted for. docs/co-assessment.md.
 """
@@ -86,9 +87,18 @@ class AssessmentService:
             )
 
     def assess(
-        self, principal: Principal, round_id: int, project: str, given: AssessmentIn
+        self,
+        principal: Principal,
+        round_id: int,
+        project: str,
+        given: AssessmentIn,
+        *,
+        revise: bool = False,
     ) -> Assessed:
-        """A resident's assessment of a delivered project, or its revision."""
+        """A resident's assessment of a delivered project, or (`revise`) its revision.
+
+        Assessing twice is refused rather than silently replacing: a resident who meant to
+        change their answer says so, and a shared code cannot overwrite unnoticed."""
         with self.uow as uow:
             row = get_round(uow.rounds, round_id, for_change=True)
             _check_assessor(principal, row)
@@ -106,6 +116,7 @@ class AssessmentService:
                 raise InvalidError(exc.problem, exc.field) from None
             assessor = _assessor(uow, principal, row)
             earlier = state.assessments.live.get((assessor.assessor_key, project))
+            _check_revision(project, earlier is not None, revise=revise)
             salt = secrets.token_hex(16)
             payload = {
                 "assessor": assessor.assessor_key,
@@ -215,6 +226,20 @@ def _check_assessor(principal: Principal, row: RoundRow) -> None:
         raise ForbiddenError("residents assess, with their own code", "authorization")
     if principal.round_id != row.id:
         raise ForbiddenError("this code is for another round", "authorization")
+
+
+def _check_revision(project: str, earlier: bool, *, revise: bool) -> None:
+    if earlier and not revise:
+        raise ConflictError(
+            f"you have already assessed project {project!r}: revise that assessment "
+            "(PUT) instead of sending a second one",
+            "project",
+        )
+    if revise and not earlier:
+        raise NotFoundError(
+            f"you have not assessed project {project!r} yet: there is nothing to revise",
+            "project",
+        )
 
 
 def _check_assessable(state: AfterVote, project: str) -> None:

@@ -128,6 +128,10 @@ class Delivered:
         path = f"{self.url}/assessment/{self.key.get(title, title)}"
         return self.client.post(path, json=answers, headers=as_voter(code))
 
+    def revise(self, code: str, title: str, **answers: Any) -> Any:
+        path = f"{self.url}/assessment/{self.key.get(title, title)}"
+        return self.client.put(path, json=answers, headers=as_voter(code))
+
     def record(self) -> dict[str, Any]:
         record: dict[str, Any] = ok(self.client.get(f"{self.url}/record", headers=self.staff))
         outcome = replay(record)
@@ -210,7 +214,10 @@ def assessed(client: Client, engine: Engine) -> Delivered:
     assert first["replaced"] is False
     assert first["assessment"]["assessor"].startswith("a-")
     revision = {"happened": "yes", "used": "partly", "helped": {"parks": 3}, "comment": COMMENT}
-    revised = ok(r.assess(north_1, "bench", **revision), 201)
+    # A second assessment is refused, storing nothing; the resident revises the first.
+    refused(r.assess(north_1, "bench", **revision), 409, "project")
+    refused(r.revise(north_2, "bench", **revision), 404, "project")
+    revised = ok(r.revise(north_1, "bench", **revision))
     assert revised["replaced"] is True
     assert "replaces your earlier assessment" in revised["message"]
     assert revised["assessment"]["assessor"] == first["assessment"]["assessor"]
@@ -344,7 +351,7 @@ def test_a_forged_assessment_does_not_replay(client: Client, engine: Engine) -> 
     r.move("assessment")
     code = r.codes["North"][0]
     ok(r.assess(code, "bench", happened="yes", used="yes"), 201)
-    ok(r.assess(code, "bench", happened="no", used="no"), 201)
+    ok(r.revise(code, "bench", happened="no", used="no"))
     record = r.record()
     events = record["events"]
 
