@@ -54,13 +54,13 @@ def read_as_auditor(
     """Read a round in the configured database as an auditor would; a refusal is a UsageError."""
     from sqlmodel import Session
 
-    from pbengine.service.errors import Principal, ServiceError
+    from pbengine.service.errors import OPERATOR, ServiceError
     from pbengine.store.database import describe
 
     engine = bootstrap(settings)
     try:
         with Session(engine) as session:
-            return read(session, Principal(role="auditor"))
+            return read(session, OPERATOR)
     except ServiceError as exc:
         where = describe(settings.database_url)
         raise UsageError(f"round {round_id}: {exc.problem} (database {where})") from None

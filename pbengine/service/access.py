@@ -60,14 +60,21 @@ def is_insider(principal: Principal, row: RoundRow) -> bool:
 
 
 def is_insider_of(principal: Principal, council: str) -> bool:
-    return principal.role == "auditor" or (
-        principal.role == "council" and principal.council == council
-    )
+    # An auditor's token names the council it audits, as staff's does: a token of one
+    # council never reads another's (OWASP API1; Decidim CVE-2026-45414 was this).
+    if principal.role == "operator":
+        return True
+    return principal.role in ("auditor", "council") and principal.council == council
 
 
 def readable_record(rounds: RoundRepository, principal: Principal, round_id: int) -> RoundRow:
-    if principal.role == "auditor":
+    if principal.role == "operator":
         return get_round(rounds, round_id)
+    if principal.role == "auditor":
+        row = get_round(rounds, round_id)
+        if row.council != principal.council:
+            raise NotFoundError(f"no round {round_id}", "id")
+        return row
     return own_round(rounds, principal, round_id)
 
 

@@ -29,6 +29,10 @@ class Principal:
 
 
 PUBLIC = Principal()
+OPERATOR = Principal(role="operator")
+"""Whoever runs the database itself (the command line on the server): it could read every
+table anyway, so it reads every council's rounds as an auditor would. No token is ever
+an operator."""
 
 
 class ServiceError(Exception):

@@ -98,6 +98,15 @@ def test_role_boundaries(client: Client, engine: Engine) -> None:
     assert refused.status_code == 404
     assert client.get(f"/api/v1/rounds/{round_id}/export.pb", headers=other).status_code == 404
     assert client.post(f"/api/v1/rounds/{round_id}/allocation", headers=auditor).status_code == 403
+    # An auditor reads its own council's record and nothing of another's: the round does
+    # not exist as far as it can tell (it was 200 for every council before).
+    record = f"/api/v1/rounds/{round_id}/record"
+    assert client.get(record, headers=auditor).status_code == 200
+    south_auditor = bearer(engine, "auditor", "south")
+    assert client.get(record, headers=south_auditor).status_code == 404
+    # Its unpublished results are as closed to it as to the public.
+    results = client.get(f"/api/v1/rounds/{round_id}/results", headers=south_auditor)
+    assert (results.status_code, results.json()["field"]) == (403, "phase")
     bad = client.get(f"/api/v1/rounds/{round_id}/results", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
     assert bad.json()["field"] == "authorization"

@@ -17,7 +17,7 @@ from pbengine.cli import main
 from pbengine.formats.pabulib import read_file
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
-from pbengine.service.errors import Principal
+from pbengine.service.errors import OPERATOR, Principal
 from pbengine.service.identity import principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay, verify_extends
@@ -30,7 +30,7 @@ from tests.integration.records import relinked
 
 ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
 COUNCIL = Principal(role="council", council="Assen")
-AUDITOR = Principal(role="auditor")
+AUDITOR = OPERATOR
 
 
 def imported_and_allocated(engine: Engine, path: Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.unit_of_work import UnitOfWork
 
 STAFF = Principal(role="council", council="Riverside", staff="Sam at the desk")
-AUDITOR = Principal(role="auditor")
+AUDITOR = Principal(role="auditor", council="Riverside")
 PUBLIC = Principal()
 
 CONFIG = RoundConfig(

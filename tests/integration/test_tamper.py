@@ -22,7 +22,7 @@ from sqlmodel import Session
 from pbengine.core.audit.chain import next_event
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
-from pbengine.service.errors import Principal
+from pbengine.service.errors import OPERATOR, Principal
 from pbengine.service.identity import principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay
@@ -86,7 +86,7 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Record:
         rounds.change_phase(STAFF, round_id, "closed")
         ResultsService(session).allocate(STAFF, round_id)
         rounds.change_phase(STAFF, round_id, "published")
-        exported = AuditService(session).record(Principal(role="auditor"), round_id)
+        exported = AuditService(session).record(OPERATOR, round_id)
     engine.dispose()
     return exported.model_dump(mode="json")
 

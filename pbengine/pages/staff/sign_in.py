@@ -54,6 +54,6 @@ class SignInPages(Controller):
     def home(self, uow: Work, language: Lang, staff: Staff) -> Template:
         rounds = RoundService(uow).all_rounds()
         principal = staff.principal
-        # Auditors read every round's record; staff work on their own council's rounds.
-        mine = [r for r in rounds if principal.role == "auditor" or r.council == principal.council]
+        # Staff and auditors alike see only the rounds of the council their token names.
+        mine = [r for r in rounds if r.council == principal.council]
         return page("staff/home.html", language, staff=staff, rounds=mine, phases=PHASES)
