@@ -15,6 +15,7 @@ from litestar import Router
 from litestar.datastructures import ResponseHeader
 from litestar.static_files import create_static_files_router
 
+from pbengine.pages.assessment import AssessmentResultsPage, AssessPages
 from pbengine.pages.delivery import DeliveryPages
 from pbengine.pages.errors import HANDLERS
 from pbengine.pages.propose import ProposePages
@@ -42,6 +43,8 @@ def pages_router() -> Router:
             ProposePages,
             VotePages,
             DeliveryPages,
+            AssessmentResultsPage,
+            AssessPages,
             staff_router(),
             create_static_files_router(path="/static", directories=[static]),
         ],
