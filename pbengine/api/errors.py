@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from pbengine.formats.pabulib import PabulibError
@@ -58,7 +58,16 @@ def database_busy(
     return Response(error_body(503, problem, None), status_code=503, headers={"Retry-After": "2"})
 
 
+def out_of_range(_: Request[Any, Any, Any], exc: OverflowError | DataError) -> Response[Any]:
+    # The last line of defence: every field is bounded where it enters, but a number the
+    # database cannot hold (an id past 2**63 in a path, say) must not become a 500.
+    problem = "a number in the request is larger than pbengine stores; nothing was stored"
+    return Response(error_body(422, problem, None), status_code=422)
+
+
 HANDLERS: ExceptionHandlersMap = {
+    OverflowError: out_of_range,
+    DataError: out_of_range,
     OperationalError: database_busy,
     SQLAlchemyTimeoutError: database_busy,
     ServiceError: service_error,

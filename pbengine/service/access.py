@@ -22,6 +22,9 @@ from pbengine.service.imported_config import config_of_import
 from pbengine.store.repository import RoundNotFoundError, RoundRepository
 from pbengine.store.tables import RoundRow
 
+MAX_ID = 2**63 - 1
+"""The largest id the database stores (a signed 64-bit integer)."""
+
 
 def council_of(principal: Principal) -> str:
     if principal.role is None:
@@ -36,6 +39,9 @@ def council_of(principal: Principal) -> str:
 
 def get_round(rounds: RoundRepository, round_id: int, *, for_change: bool = False) -> RoundRow:
     """`for_change`: the caller will change the round and log it (see RoundRepository.round)."""
+    if not 0 < round_id <= MAX_ID:
+        # Not a question for the database: ids are 64-bit there, and 2**63 makes it raise.
+        raise NotFoundError(f"no round {round_id}", "id")
     try:
         return rounds.round(round_id, for_change=for_change)
     except RoundNotFoundError:

@@ -61,7 +61,7 @@ class District(_Strict):
     budget: Amount | None = Field(
         default=None, description="its own budget: its projects compete for this alone"
     )
-    population: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0, le=10**10)
 
 
 class OutcomePriority(_Strict):
@@ -77,8 +77,10 @@ class BallotSettings(_Strict):
         default="approval",
         description="knapsack: approve projects whose costs fit the budget (max_sum_cost)",
     )
-    min_length: int | None = Field(default=None, ge=0, description="fewest projects named")
-    max_length: int | None = Field(default=None, ge=1, description="most projects named")
+    min_length: int | None = Field(
+        default=None, ge=0, le=10_000, description="fewest projects named"
+    )
+    max_length: int | None = Field(default=None, ge=1, le=10_000, description="most projects named")
     min_sum_cost: Amount | None = None
     max_sum_cost: Amount | None = Field(default=None, description="knapsack: default the budget")
     min_points: Amount | None = Field(default=None, description="fewest points for one project")
@@ -88,7 +90,7 @@ class BallotSettings(_Strict):
     outcome_vote: Literal["approval", "ranking"] = Field(
         default="ranking", description="how residents vote on outcome priorities"
     )
-    max_outcomes: int | None = Field(default=None, ge=1)
+    max_outcomes: int | None = Field(default=None, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _consistent(self) -> BallotSettings:

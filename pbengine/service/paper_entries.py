@@ -73,7 +73,7 @@ class PaperEntryIn(PaperBallotIn):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    position: int = Field(ge=1, description="the position decided")
+    position: int = Field(ge=1, le=100_000, description="the position decided")
     choice: Literal["pass_1", "pass_2", "typed", "set_aside"] = Field(
         description="the ballot that counts there: pass 1's, pass 2's (none if that pass has "
         "none there), the one typed in `ballot`, or none (the paper is set aside)"
