@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from pbengine.pages.aftervote import AFTERVOTE_PAGES
 from pbengine.pages.audit.pages import AuditPages
 from pbengine.pages.council import COUNCIL_PAGES
 from pbengine.pages.paper.pages import PaperPages
@@ -32,6 +33,7 @@ def staff_router() -> Router:
             PhasePages,
             *COUNCIL_PAGES,
             PaperPages,
+            *AFTERVOTE_PAGES,
         ],
         dependencies={**STAFF_DEPENDENCIES},
         exception_handlers={NotSignedInError: sign_in_required},
