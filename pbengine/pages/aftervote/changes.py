@@ -34,7 +34,7 @@ CONTROLS = {
 """The controls of each form: a refusal naming another field is shown at the top."""
 
 MESSAGES = {
-    "title": N_("Write a title of up to 200 characters."),
+    "title": N_("Write a title, in up to 200 characters."),
     "planned": N_("Write the planned date as a date, such as 2027-06-30."),
     "actual": N_("Write the date it was done, such as 2027-06-30: a delivered milestone needs it."),
     "status": N_("Choose one of the statuses in the list."),

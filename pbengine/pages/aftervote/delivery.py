@@ -139,6 +139,7 @@ def render(
         states=STATES,
         milestones=MILESTONES,
         rules=reallocation.RULES,
+        rule_names=reallocation.NAMES,
         preview=preview,
         saved=_saved(saved, titles, language),
         reallocated=saved[0] == "reallocate",

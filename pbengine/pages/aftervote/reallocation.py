@@ -30,6 +30,12 @@ RULES = {
     ),
     "carry": N_("Carry over: nothing is funded now; the money goes to the council's next round."),
 }
+NAMES = {
+    "next-in-order": N_("Next in order"),
+    "rerun": N_("Run again"),
+    "carry": N_("Carry over"),
+}
+"""Each rule's short name, where the sentence above would not fit (a list, a heading)."""
 RULE_ID = "rule-whatif"
 CONFIRM_ID = "confirm-reallocate"
 CHOOSE_RULE = N_("Choose one of the rules in the list.")
