@@ -199,6 +199,14 @@ def test_a_refused_field_is_shown_beside_it_and_nothing_is_stored(
     assert "begins with http://" in error_for(bad_url.text, f"url-link-{racks}")
     no_date = post(client, url, action="spend", project=racks, amount="10", on="soon")
     assert "2027-06-30" in error_for(no_date.text, f"on-spend-{racks}")
+    for number in ("²", "7", "9" * 40):
+        missing = post(client, url, action="update", project=racks, number=number)
+        assert missing.status_code == 404, number
+    assert post(client, url, action="teleport", project=racks).status_code == 422
+    assert (
+        post(client, url, action="spend", project="nope", amount="5", on="2027-06-01").status_code
+        == 404
+    )
     assert all(
         not p.milestones and not p.spending and not p.links
         for p in delivered(engine, round_id).values()
@@ -277,6 +285,9 @@ def test_volunteers_contacts_are_shown_to_the_council_only(client: Client, engin
     unchosen = post(client, url, volunteer=str(number), note="called")
     assert unchosen.status_code == 422
     assert "yes or no" in error_for(unchosen.text, f"took-part-{number}")
+    for stranger in ("9" * 40, "²", "9999"):
+        unknown = post(client, url, volunteer=stranger, took_part="yes")
+        assert unknown.status_code == 404, stranger
     marked = post(client, url, volunteer=str(number), took_part="yes", note="Painted two")
     assert marked.status_code == 303
     with Session(engine) as session:
@@ -305,7 +316,7 @@ def test_assessment_codes_are_shown_once_and_the_council_answers(
     url = f"/staff/rounds/{round_id}/assessment"
     desk = client.get(url).text
     assert "summed up here from the assessment phase on" in desk
-    for count in ("abc", "0", "501"):
+    for count in ("abc", "0", "501", "²", "9" * 40):
         wrong = post(client, url, action="codes", count=count)
         assert wrong.status_code == 422
         assert "from 1 to 500" in error_for(wrong.text, "count")
@@ -317,6 +328,7 @@ def test_assessment_codes_are_shown_once_and_the_council_answers(
     issued = codes_shown(sheet.text)
     assert len(set(issued)) == 3
     assert "These codes are shown only this once." in sheet.text
+    assert f"http://testserver.local/rounds/{round_id}/assess" in sheet.text
     assert not any(code in client.get(url).text for code in issued)
 
     move(engine, round_id, Phase.ASSESSMENT)

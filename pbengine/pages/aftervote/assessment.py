@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from pbengine.pages.aftervote.common import FORM, anchor, read, shown
+from pbengine.pages.aftervote.common import FORM, anchor, read, shown, whole
 from pbengine.pages.aftervote.summary import NO_CODES, render
 from pbengine.pages.council.refusals import in_phase, raise_unless_shown
 from pbengine.pages.deps import Lang, Work
@@ -79,6 +79,8 @@ class AssessmentDesk(Controller):
         fields = ("action", "count", "district", "project", "text")
         posted = read(await staff_form(request, staff), fields)
         if posted["action"] == "codes":
+            # Where residents use the codes: the residents' assessment form (pages/assessment.py).
+            posted["address"] = f"{str(request.base_url).rstrip('/')}/rounds/{round_id}/assess"
             return await to_thread.run_sync(lambda: _codes(uow, language, staff, round_id, posted))
         return await to_thread.run_sync(lambda: _answer(uow, language, staff, round_id, posted))
 
@@ -87,10 +89,10 @@ def _codes(
     uow: UnitOfWork, language: Language, staff: Staff, round_id: int, posted: dict[str, str]
 ) -> Template:
     count = posted["count"]
-    if not (count.isdigit() and 1 <= int(count) <= PER_SHEET):
+    if not 1 <= whole(count) <= PER_SHEET:
         errors = {"count": language.translate(MESSAGES["count"])}
         return render(uow, language, staff, round_id, errors=errors, posted=posted, status=422)
-    order = AssessmentCodesIn(count=int(count), district=posted["district"] or None)
+    order = AssessmentCodesIn(count=whole(count), district=posted["district"] or None)
     try:
         issued = AssessmentService(uow).issue_codes(staff.principal, round_id, order)
     except ServiceError as exc:
@@ -109,6 +111,7 @@ def _codes(
         round=view,
         phases=PHASES,
         issued=issued,
+        address=posted["address"],
     )
 
 

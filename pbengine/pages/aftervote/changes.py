@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from pbengine.pages.aftervote.common import FORM, anchor, first_field, shown
+from pbengine.pages.aftervote.common import FORM, anchor, first_field, shown, whole
 from pbengine.pages.council.refusals import in_phase, raise_unless_shown
 from pbengine.pages.explain import N_
 from pbengine.pages.i18n import Language
@@ -113,7 +113,7 @@ def _apply(service: DeliveryService, staff: Staff, round_id: int, posted: dict[s
         milestone = MilestoneIn.model_validate(_milestone(posted, posted["title"], None))
         service.milestone(who, round_id, project, milestone)
     elif action == "update":
-        number = int(posted["number"]) if posted["number"].isdigit() else 0
+        number = whole(posted["number"])
         title, planned = _current(service.view(round_id), project, number)
         milestone = MilestoneIn.model_validate(_milestone(posted, title, planned))
         # A number the project lacks: the service refuses it (404), as for the API.

@@ -13,7 +13,7 @@ from pbengine.pages.council.refusals import FORM, message_for
 from pbengine.pages.council.review import anchor
 from pbengine.pages.i18n import Language
 
-__all__ = ["FORM", "anchor", "day", "first_field", "read", "shown"]
+__all__ = ["FORM", "anchor", "day", "first_field", "read", "shown", "whole"]
 
 
 def read(form: FormMultiDict, names: Iterable[str]) -> dict[str, str]:
@@ -48,3 +48,9 @@ def day(language: Language, text: str | None) -> str:
         return language.date(date.fromisoformat(text))
     except ValueError:
         return text
+
+
+def whole(text: str) -> int:
+    """A form's whole number, or 0 (which no count, milestone or sign-up is): digits only,
+    ASCII (`"²".isdigit()` holds, yet int() refuses it), and few enough for a database id."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else 0

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from pbengine.pages.aftervote.common import FORM, first_field, read, shown
+from pbengine.pages.aftervote.common import FORM, first_field, read, shown, whole
 from pbengine.pages.council.refusals import message_for, raise_unless_shown
 from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
@@ -88,7 +88,7 @@ def _mark(
     try:
         mark = TookPartIn(took_part=answer, note=posted["note"])
         # A number that is no volunteer of the round: the service's 404, as for the API.
-        volunteer = int(number) if number.isdigit() else 0
+        volunteer = whole(number)
         CoDeliveryService(uow).took_part(staff.principal, round_id, volunteer, mark)
     except ValidationError as exc:
         field = first_field(exc)
