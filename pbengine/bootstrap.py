@@ -35,8 +35,14 @@ def bootstrap(settings: Settings) -> Engine:
     # The server stack loads here, not at import, so that commands without a database
     # (`pbengine allocate`, `verify`) start fast.
     from pbengine.store.database import describe, make_engine, upgrade
+    from pbengine.store.signing_keys import SigningKeyError, key_file, load_or_create, use_keyring
 
     configure(settings)
+    try:
+        # Loaded (or made) at start: a server that cannot sign receipts should not take ballots.
+        use_keyring(load_or_create(key_file(settings)))
+    except SigningKeyError as exc:
+        raise StartupError(str(exc)) from exc
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine, settings.migrations_dir)

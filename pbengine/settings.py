@@ -13,6 +13,7 @@ says, and a mistyped value fails at start with the variable's name.
 | PBENGINE_MAX_BODY | 67108864 (64 MiB) | the largest .pb import, in bytes |
 | PBENGINE_LOG_LEVEL | INFO | DEBUG, INFO, WARNING, ERROR |
 | PBENGINE_DEMO | off | 1: `pbengine serve` loads the demo rounds |
+| PBENGINE_SIGNING_KEY | beside a SQLite file, else in ~/.local/share/pbengine | signing keys |
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     log_level: str = "INFO"
     demo: bool = False
+    signing_key: Path | None = None
+    """The signing key file; None: `default_signing_key(database_url)`."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +58,23 @@ class Settings:
             max_body=_positive(env, "PBENGINE_MAX_BODY", DEFAULT_MAX_BODY),
             log_level=_log_level(env),
             demo=_flag(env, "PBENGINE_DEMO"),
+            signing_key=Path(
+                env.get("PBENGINE_SIGNING_KEY")
+                or default_signing_key(
+                    env.get("PBENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL, env
+                )
+            ),
         )
+
+
+def default_signing_key(database_url: str, env: Mapping[str, str] | None = None) -> Path:
+    """Next to a SQLite database file, which is then backed up with its key; for other
+    databases in the user's data folder (XDG_DATA_HOME, else ~/.local/share)."""
+    database = database_url.removeprefix("sqlite:///")
+    if database != database_url and database not in ("", ":memory:"):
+        return Path(database + ".signing-keys.json")
+    data = (env or {}).get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "pbengine" / "signing-keys.json"
 
 
 def _folder(env: Mapping[str, str], name: str) -> Path | None:

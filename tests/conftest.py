@@ -11,6 +11,8 @@ from typing import NoReturn
 import psycopg
 import pytest
 
+from pbengine.store.signing_keys import load_or_create, use_keyring
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "pabulib"
 POSTGRES_ADMIN = os.environ.get(
@@ -63,3 +65,20 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Receipts and checkpoints are signed with a key made for the test run: never one in
+    the user's data folder, where a server on PostgreSQL keeps its key by default. The
+    variable reaches what bootstraps in this process and the servers tests start."""
+    path = tmp_path_factory.mktemp("keys") / "signing-keys.json"
+    before = os.environ.get("PBENGINE_SIGNING_KEY")
+    os.environ["PBENGINE_SIGNING_KEY"] = str(path)
+    use_keyring(load_or_create(path))
+    yield
+    use_keyring(None)
+    if before is None:
+        del os.environ["PBENGINE_SIGNING_KEY"]
+    else:
+        os.environ["PBENGINE_SIGNING_KEY"] = before

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from pbengine.api.assessment import AssessmentController
-from pbengine.api.audit import AuditController
+from pbengine.api.audit import AuditController, signing_keys
 from pbengine.api.auth import principal_of
 from pbengine.api.codelivery import CoDeliveryController
 from pbengine.api.councils import CouncilController, SuccessorController
@@ -118,6 +118,7 @@ def _routes(*, import_limit: int) -> list[Any]:
         list_rules,
         list_presets,
         health,
+        signing_keys,
         assets_router(),
     ]
 

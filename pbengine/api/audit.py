@@ -1,4 +1,5 @@
-"""Routes for auditors and residents checking a round: its record and the ballot trackers."""
+"""Routes for auditors and residents checking a round: its record, its signed heads, the
+ballot trackers, and the public keys that check the signatures."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from litestar.params import FromPath
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.service.audit import AuditService
 from pbengine.service.replies import ChainHead, RoundRecord, Trackers
+from pbengine.service.signed import public_keys
+from pbengine.service.signed_replies import Checkpoints, PublicKeys
 
 
 class AuditController(Controller):
@@ -35,6 +38,16 @@ class AuditController(Controller):
         return AuditService(uow).head(round_id)
 
     @get(
+        "/{round_id:int}/checkpoints",
+        sync_to_thread=True,
+        summary="The head of the log at each phase change, signed by the server (public)",
+        description="Keep them: `pbengine verify-extends checkpoint.json record.json` shows "
+        "whether a record shown later still holds the log as it was signed.",
+    )
+    def checkpoints(self, uow: Work, round_id: FromPath[int]) -> Checkpoints:
+        return AuditService(uow).checkpoints(round_id)
+
+    @get(
         "/{round_id:int}/trackers",
         sync_to_thread=True,
         summary="Trackers of the ballots counted and of those replaced (public once voting closes)",
@@ -44,3 +57,16 @@ class AuditController(Controller):
     )
     def trackers(self, uow: Work, round_id: FromPath[int]) -> Trackers:
         return AuditService(uow).trackers(round_id)
+
+
+@get(
+    "/.well-known/pbengine-keys.json",
+    tags=["audit"],
+    sync_to_thread=False,
+    summary="The server's public signing keys: the current one, and every one it replaced",
+    description="They check the signatures of receipts and checkpoints "
+    "(`pbengine verify-receipt --keys`); a retired key stays listed so what it signed still "
+    "verifies.",
+)
+def signing_keys() -> PublicKeys:
+    return public_keys()

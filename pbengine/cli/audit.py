@@ -1,7 +1,8 @@
-"""Commands for auditors: `export`, `replay`, `verify-extends`.
+"""Commands for auditors: `export`, `replay`, `verify-extends`, `verify-receipt`; and for
+the operator, `rotate-key`.
 
-Replay and verify-extends read only the record files: they need no database
-and no access to the server that produced them.
+Replay and the verify commands read only the files given: they need no
+database and no access to the server that produced them.
 """
 
 from __future__ import annotations
@@ -34,11 +35,30 @@ def add_commands(commands: Commands) -> None:
 
     extends = commands.add_parser(
         "verify-extends",
-        help="check that a later record keeps every event of an earlier one",
+        help="check that a later record keeps every event of an earlier one, or the head a "
+        "signed checkpoint names",
     )
-    extends.add_argument("old", help="the earlier record")
+    extends.add_argument(
+        "old", help="the earlier record, or a checkpoint (or GET .../checkpoints) saved earlier"
+    )
     extends.add_argument("new", help="the later record")
+    extends.add_argument("--keys", help=KEYS_HELP)
     extends.set_defaults(handler=_verify_extends)
+
+    receipt = commands.add_parser(
+        "verify-receipt",
+        help="check a ballot receipt's signature, and that the record's log still holds it",
+    )
+    receipt.add_argument("receipt", help="the receipt (or the whole reply to the ballot)")
+    receipt.add_argument("record", help="the round's record")
+    receipt.add_argument("--keys", help=KEYS_HELP)
+    receipt.set_defaults(handler=_verify_receipt)
+
+    rotate = commands.add_parser(
+        "rotate-key",
+        help="replace the server's signing key; the old public key stays listed",
+    )
+    rotate.set_defaults(handler=_rotate_key)
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -98,6 +118,8 @@ def _verify_extends(args: argparse.Namespace, settings: Settings) -> int:
 
     del settings
     old, new = _read(args.old), _read(args.new)
+    if "signature" in old or ("checkpoints" in old and "events" not in old):
+        return _verify_checkpoints(old, new, _keys(args.keys))
     problem = verify_extends(old, new)
     if problem is not None:
         print(f"extends FAILED: {problem}")
@@ -105,6 +127,73 @@ def _verify_extends(args: argparse.Namespace, settings: Settings) -> int:
     kept, added = len(old["events"]), len(new["events"]) - len(old["events"])
     print(f"extends OK: all {kept} earlier events kept unchanged, {added} added")
     return 0
+
+
+def _verify_checkpoints(
+    old: dict[str, Any], new: dict[str, Any], keys: dict[str, Any] | None
+) -> int:
+    from pbengine.core.audit.signing import CHECKPOINT
+    from pbengine.service.replay import verify_signed_head
+
+    checkpoints = old.get("checkpoints") if "signature" not in old else [old]
+    if not isinstance(checkpoints, list) or not checkpoints:
+        print("extends FAILED: the earlier file holds no checkpoint")
+        return 1
+    for checkpoint in checkpoints:
+        problem = verify_signed_head(checkpoint, CHECKPOINT, new, keys)
+        if problem is not None:
+            print(f"extends FAILED: checkpoint at height {_height(checkpoint)}: {problem}")
+            return 1
+    heights = ", ".join(str(c["height"]) for c in checkpoints)
+    print(f"extends OK: the later record holds the signed checkpoint(s) at height {heights}")
+    return 0
+
+
+def _verify_receipt(args: argparse.Namespace, settings: Settings) -> int:
+    from pbengine.core.audit.signing import RECEIPT
+    from pbengine.service.replay import verify_signed_head
+
+    del settings
+    receipt, record = _read(args.receipt), _read(args.record)
+    # The whole reply to a ballot is accepted too: it is what a resident most likely saved.
+    if isinstance(receipt.get("receipt"), dict):
+        receipt = receipt["receipt"]
+    problem = verify_signed_head(receipt, RECEIPT, record, _keys(args.keys))
+    if problem is not None:
+        print(f"receipt FAILED: {problem}")
+        return 1
+    print(
+        f"receipt OK: signed by key {receipt['key_id']}; ballot {receipt['hash']} is event "
+        f"{receipt['height'] - 1} of round {receipt['round']}'s record, whose log is unbroken"
+    )
+    return 0
+
+
+def _rotate_key(args: argparse.Namespace, settings: Settings) -> int:
+    from pbengine.store.signing_keys import SigningKeyError, key_file, rotate
+
+    del args
+    path = key_file(settings)
+    try:
+        old, new = rotate(path)
+    except SigningKeyError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"signing key {old.key_id} retired, {new.key_id} now signs ({path}); restart the "
+        "server to sign with it. The old public key stays listed."
+    )
+    return 0
+
+
+KEYS_HELP = "the public keys (/.well-known/pbengine-keys.json); default: the record's own"
+
+
+def _keys(path: str | None) -> dict[str, Any] | None:
+    return None if path is None else _read(path)
+
+
+def _height(head: Any) -> Any:
+    return head.get("height") if isinstance(head, dict) else None
 
 
 def _read(path: str) -> dict[str, Any]:

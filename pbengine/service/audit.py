@@ -23,6 +23,8 @@ from pbengine.service.replies import (
     RoundRecord,
     Trackers,
 )
+from pbengine.service.signed import checkpoints_of, public_keys
+from pbengine.service.signed_replies import Checkpoints
 from pbengine.store.unit_of_work import UnitOfWork
 
 
@@ -57,6 +59,8 @@ class AuditService:
                 head=RecordHead(height=len(events), hash=events[-1].hash if events else GENESIS),
                 result=result,
                 result_hash=allocations[-1].payload["result_hash"] if allocations else None,
+                signing_keys=public_keys(),
+                checkpoints=checkpoints_of(uow, round_id),
             )
 
     def head(self, round_id: int) -> ChainHead:
@@ -68,6 +72,13 @@ class AuditService:
             if last is None:
                 return ChainHead(round=round_id, height=0, hash=GENESIS, at=None)
             return ChainHead(round=round_id, height=last.height + 1, hash=last.hash, at=last.at)
+
+    def checkpoints(self, round_id: int) -> Checkpoints:
+        """The signed head at each phase change, public in every phase: like the head, they
+        show how far the log went, and their signatures let anyone hold the server to it."""
+        with self.uow as uow:
+            get_round(uow.rounds, round_id)
+            return Checkpoints(round=round_id, checkpoints=checkpoints_of(uow, round_id))
 
     def trackers(self, round_id: int) -> Trackers:
         """The trackers of the ballots that count, and of those a later ballot replaced."""

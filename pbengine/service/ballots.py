@@ -36,6 +36,7 @@ from pbengine.service.errors import (
     UnauthorizedError,
 )
 from pbengine.service.replies import BallotReceipt, CountedBallot
+from pbengine.service.signed_replies import SignedHead
 from pbengine.store.repository import ACCEPTED, RoundRepository
 from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow
 from pbengine.store.tokens import voter_code_digest
@@ -265,7 +266,7 @@ def _check_outcomes(config: RoundConfig, outcomes: list[str]) -> None:
         )
 
 
-def receipt(ballot: BallotRow, counted: Counted) -> BallotReceipt:
+def receipt(ballot: BallotRow, counted: Counted, signed: SignedHead | None = None) -> BallotReceipt:
     """The reply to an accepted ballot: the whole ballot as counted, and what of it a revote
     left out and so kept, so a resident sees at once that their earlier choices stand."""
     assert ballot.cast_at is not None
@@ -282,4 +283,5 @@ def receipt(ballot: BallotRow, counted: Counted) -> BallotReceipt:
             outcomes=counted.outcomes,
         ),
         kept_from_earlier_ballot=counted.kept,
+        receipt=signed,
     )

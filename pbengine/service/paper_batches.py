@@ -241,7 +241,7 @@ def _count(uow: UnitOfWork, principal: Principal, round_id: int, batch_id: int) 
     for _, paper in batch.reconciliation.ballots:
         voter = uow.ballots.voter_by_digest(paper.code)
         assert voter is not None  # checked by _refuse_unready
-        stored, _ = cast_step(uow, row, Entry(voter, PAPER, staff), ballot_in(paper))
+        stored, _, _ = cast_step(uow, row, Entry(voter, PAPER, staff), ballot_in(paper))
         assert stored.receipt is not None
         trackers.append(stored.receipt)
     payload = counted_event(batch, staff, trackers)

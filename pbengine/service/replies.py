@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pbengine.core.phases import Phase
+from pbengine.service.signed_replies import PublicKeys, SignedHead
 
 
 class Reply(BaseModel):
@@ -158,6 +159,12 @@ class BallotReceipt(Reply):
     kept_from_earlier_ballot: list[str] = Field(
         description="the parts a revote left out and so kept from the earlier ballot"
     )
+    receipt: SignedHead | None = Field(
+        default=None,
+        description="the log's head after this ballot, signed by the server: keep it to "
+        "prove later that the round's record still holds the ballot (null only in replies "
+        "kept from before receipts were signed)",
+    )
 
 
 class BallotCount(Reply):
@@ -231,3 +238,9 @@ class RoundRecord(Reply):
     head: RecordHead
     result: dict[str, Any] | None = Field(description="the last allocation's result document")
     result_hash: str | None
+    signing_keys: PublicKeys | None = Field(
+        default=None, description="the server's public keys: they check the checkpoints"
+    )
+    checkpoints: list[SignedHead] = Field(
+        default_factory=list, description="the signed head at each phase change"
+    )

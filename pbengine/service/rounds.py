@@ -41,6 +41,7 @@ from pbengine.service.preflight import (
     round_preflight,
 )
 from pbengine.service.replies import PreflightReport, RoundSummary
+from pbengine.service.signed import add_checkpoint
 from pbengine.store.repository import ACCEPTED, RoundRepository, to_project
 from pbengine.store.tables import RoundRow
 from pbengine.store.unit_of_work import UnitOfWork
@@ -161,7 +162,8 @@ class RoundService:
             if to is Phase.VOID:
                 change["reason"] = (reason or "").strip()
             row.phase = to
-            uow.log.append(row, kinds.PHASE_CHANGED, change)
+            event = uow.log.append(row, kinds.PHASE_CHANGED, change)
+            add_checkpoint(uow, round_id, event)
             view = _view(uow.rounds, row, config, void_reason=change.get("reason"))
             uow.commit()
             return view

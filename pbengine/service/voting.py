@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from pbengine.core.audit import kinds
+from pbengine.core.audit.chain import Event
 from pbengine.core.canonical import digest
 from pbengine.core.election_json import points_to_json
 from pbengine.core.phases import ORDER, Phase
@@ -37,6 +38,7 @@ from pbengine.service.ballots import (
 from pbengine.service.errors import ConflictError, InvalidError, Principal
 from pbengine.service.events import ballot_event
 from pbengine.service.replies import BallotCount, BallotReceipt
+from pbengine.service.signed import signed_receipt
 from pbengine.store.tables import BallotRow, RoundRow
 from pbengine.store.tokens import new_voter_code, new_voter_key, voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
@@ -170,8 +172,8 @@ class VotingService:
             earlier = _kept_reply(uow, round_id, idempotency_key, request)
             if earlier is not None:
                 return earlier
-        stored, count = cast_step(uow, row, entry, ballot)
-        reply = receipt(stored, count)
+        stored, count, event = cast_step(uow, row, entry, ballot)
+        reply = receipt(stored, count, signed_receipt(round_id, event))
         if idempotency_key is not None:
             body = reply.model_dump(mode="json")
             uow.ballots.keep_reply(round_id, idempotency_key, request, 201, body)
@@ -181,7 +183,7 @@ class VotingService:
 
 def cast_step(
     uow: UnitOfWork, row: RoundRow, entry: Entry, ballot: BallotIn
-) -> tuple[BallotRow, Counted]:
+) -> tuple[BallotRow, Counted, Event]:
     """The one step every ballot is cast by: checked, stored with its event; not committed.
 
     The caller has loaded `row` for change and knows whose ballot it is (`entry`); it
@@ -198,7 +200,7 @@ def cast_step(
     count = counted(ballot, existing, entry.channel)
     choices = checked_choices(uow.rounds, row, config, count)
     reason = override_reason(ballot) if ballot.override else None
-    stored = _stored(
+    stored, event = _stored(
         uow,
         row,
         entry=entry,
@@ -207,7 +209,7 @@ def cast_step(
         choices=choices,
         override_reason=reason,
     )
-    return stored, count
+    return stored, count, event
 
 
 def _stored(
@@ -219,7 +221,7 @@ def _stored(
     count: Counted,
     choices: tuple[list[str], list[Fraction] | None],
     override_reason: str | None,
-) -> BallotRow:
+) -> tuple[BallotRow, Event]:
     """The ballot's event appended to the log, and the ballot stored with its tracker."""
     assert row.id is not None
     projects, points = choices
@@ -237,7 +239,7 @@ def _stored(
     if override_reason is not None:
         payload["override_reason"] = override_reason
     event = uow.log.append(row, kinds.BALLOT_CAST, payload)
-    return uow.ballots.put_ballot(
+    stored = uow.ballots.put_ballot(
         existing,
         round_id=row.id,
         voter_key=entry.voter.voter_key,
@@ -250,6 +252,7 @@ def _stored(
         receipt=event.hash,
         cast_at=datetime.fromisoformat(event.at),
     )
+    return stored, event
 
 
 def _kept_reply(uow: UnitOfWork, round_id: int, key: str, request: str) -> Cast | None:

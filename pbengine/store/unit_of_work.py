@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from pbengine.store.assessments import AssessmentRepository
 from pbengine.store.ballots import BallotRepository
+from pbengine.store.checkpoints import CheckpointRepository
 from pbengine.store.events import EventLog
 from pbengine.store.paper_batches import PaperBatchRepository
 from pbengine.store.repository import RoundRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.paper_batches = PaperBatchRepository(session)
         self.volunteers = VolunteerRepository(session)
         self.assessments = AssessmentRepository(session)
+        self.checkpoints = CheckpointRepository(session)
 
     @classmethod
     def of(cls, source: UnitOfWork | Session) -> UnitOfWork:

@@ -12,5 +12,13 @@ named; nothing after it is trusted.
 
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.record import RECORD_FORMAT, Replay, replay, verify_extends
+from pbengine.service.replay.signed import verify_signed_head
 
-__all__ = ["RECORD_FORMAT", "RecordError", "Replay", "replay", "verify_extends"]
+__all__ = [
+    "RECORD_FORMAT",
+    "RecordError",
+    "Replay",
+    "replay",
+    "verify_extends",
+    "verify_signed_head",
+]

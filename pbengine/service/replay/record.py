@@ -16,6 +16,7 @@ from pbengine.core.audit.result import first_difference, result_hash
 from pbengine.service.config import RoundConfig
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.rebuild import RebuiltRound
+from pbengine.service.replay.signed import check_signed_fields
 
 RECORD_FORMAT = "pbengine.record/1"
 
@@ -47,6 +48,9 @@ def replay(record: Mapping[str, Any]) -> Replay:
             state.apply(event)
         _check_rules(record, state)
         recomputed = _check_record_result(record, state)
+        # Last: a log that is wrong in itself is named for what is wrong with it, not for
+        # the checkpoint that its change happens to break.
+        check_signed_fields(record, events)
     except RecordError as exc:
         return Replay(False, str(exc), None, len(events))
     return Replay(True, None, recomputed, len(events), state.after_vote.get("reallocated"))
