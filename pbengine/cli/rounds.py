@@ -11,7 +11,7 @@ import sys
 
 from pbengine import __version__
 from pbengine.bootstrap import bootstrap
-from pbengine.cli.common import Commands
+from pbengine.cli.common import Commands, UsageError
 from pbengine.settings import Settings
 
 # `serve` hands uvicorn the app factory by name, as `uvicorn --factory` would: the command
@@ -42,6 +42,13 @@ def add_commands(commands: Commands) -> None:
         action="store_true",
         help="load the demo rounds, one published and one open for voting (or PBENGINE_DEMO=1)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes, each on a core of its own (default 1); README, 'Running it "
+        "for a city'",
+    )
     serve.set_defaults(handler=_serve)
 
 
@@ -68,6 +75,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from pbengine.demo.rounds import load_demo
     from pbengine.store.database import describe
 
+    _check_workers(args.workers, settings.database_url)
     engine = bootstrap(settings)
     base = f"http://{args.host}:{args.port}"
     print(f"pbengine {__version__} on database {describe(settings.database_url)}")
@@ -98,5 +106,31 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         log_config=None,
+        # Each worker process calls the factory; the schema, the signing key and the demo
+        # are made above, once, before any of them starts.
+        workers=args.workers,
     )
     return 0
+
+
+def _check_workers(workers: int, database_url: str) -> None:
+    """Refuse worker processes that could not share one database.
+
+    A SQLite file may be served by several workers: its write lock is a lock on the file,
+    which a worker takes before it changes a round (BEGIN IMMEDIATE, store/database.py), so
+    changes from all processes take turns as they do from the threads of one; in WAL mode
+    the other processes read meanwhile. Writes still go one at a time: more workers help
+    only with the work around them (HTTP, JSON, hashing, signing). SQLite in memory would
+    give each worker a database of its own.
+    """
+    from sqlalchemy import make_url
+
+    if workers < 1:
+        raise UsageError(f"--workers {workers}: at least 1")
+    url = make_url(database_url)
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    if workers > 1 and in_memory:
+        raise UsageError(
+            f"--workers {workers}: a SQLite database in memory cannot be shared by worker "
+            "processes (each would have its own); use a SQLite file or PostgreSQL"
+        )
