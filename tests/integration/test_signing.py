@@ -211,6 +211,9 @@ def test_a_forged_or_altered_signature_fails(
     checkpoint = forged(signed.record["checkpoints"][-1], at="2020-01-01T00:00:00+00:00")
     assert main(["verify-extends", saved(tmp_path / "cp.json", checkpoint), record]) == 1
     assert "signature does not hold" in capsys.readouterr().out
+    keyless = saved(tmp_path / "keyless.json", {**signed.record, "signing_keys": None})
+    assert main(["verify-receipt", saved(tmp_path / "r.json", receipt), keyless]) == 1
+    assert "lists no signing keys" in capsys.readouterr().out
     in_record = copy.deepcopy(signed.record)
     in_record["checkpoints"][0]["signature"] = base64.b64encode(bytes(64)).decode()
     outcome = replay(in_record)

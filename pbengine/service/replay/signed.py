@@ -59,6 +59,11 @@ def verify_signed_head(
 ) -> str | None:
     """None when `head` is signed (by `keys`, else the record's own) and the record's log, whole,
     holds it; else what is wrong, in a sentence."""
+    if keys is None and record.get("signing_keys") is None:
+        return (
+            "the record lists no signing keys (exported before signing?): give the server's "
+            "keys with --keys (/.well-known/pbengine-keys.json)"
+        )
     try:
         public = keys_of(keys if keys is not None else record.get("signing_keys"))
     except RecordError as exc:
