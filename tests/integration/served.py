@@ -30,10 +30,13 @@ START_SECONDS = 90.0
 class Served:
     """One `pbengine serve` on a database, restartable on the same port."""
 
-    def __init__(self, database_url: str, folder: Path, workers: int = 1) -> None:
+    def __init__(
+        self, database_url: str, folder: Path, workers: int = 1, env: dict[str, str] | None = None
+    ) -> None:
         self.database_url = database_url
         self.folder = folder
         self.workers = workers
+        self.env = env or {}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
@@ -48,7 +51,7 @@ class Served:
             "PBENGINE_DATABASE_URL": self.database_url,
             "PBENGINE_SIGNING_KEY": os.environ["PBENGINE_SIGNING_KEY"],
             "PBENGINE_LOG_LEVEL": "WARNING",
-        }
+        } | self.env
         self.starts += 1
         with self.log.open("a", encoding="utf-8") as log:
             log.write(f"--- start {self.starts}\n")
@@ -130,8 +133,10 @@ class Served:
 
 
 @contextmanager
-def serving(database_url: str, folder: Path, workers: int = 1) -> Iterator[Served]:
-    served = Served(database_url, folder, workers)
+def serving(
+    database_url: str, folder: Path, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[Served]:
+    served = Served(database_url, folder, workers, env)
     served.start()
     try:
         yield served
