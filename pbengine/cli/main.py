@@ -16,7 +16,7 @@ from pbengine.cli import audit, elections, report, rounds
 from pbengine.cli.common import UsageError
 from pbengine.core.fairness.resolve import FairnessError
 from pbengine.core.rules import UnknownRuleError
-from pbengine.core.rules.solvers.cpsat import SolverError
+from pbengine.core.rules.solvers.errors import SolverError
 from pbengine.formats.pabulib import PabulibError
 from pbengine.settings import Settings
 

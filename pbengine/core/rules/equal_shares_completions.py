@@ -28,7 +28,7 @@ from pbengine.core.election import Election
 from pbengine.core.money import readable
 from pbengine.core.outcome import Outcome, PriceSystem, assemble
 from pbengine.core.rules.approval_profile import Profile
-from pbengine.core.rules.equal_shares import Run, run
+from pbengine.core.rules.equal_shares import Run, Runner
 from pbengine.core.rules.greedy import greedy
 from pbengine.core.scoring import project_scores
 from pbengine.core.tiebreak import DEFAULT, LISTED_ORDER, TieBreaking
@@ -56,8 +56,7 @@ def method_of_equal_shares(
     ranks = tuple(rank_of[pid] for pid in profile.project_ids)
     free = [i for i, c in enumerate(profile.costs) if c == 0 and profile.supporters[i] > 0]
 
-    def mes(per_voter: Fraction) -> Run:
-        return run(profile, per_voter, ranks, cost_utility=utility == "cost", track_horizon=True)
+    mes = Runner(profile, ranks, cost_utility=utility == "cost").run
 
     if profile.voters == 0:
         final, notes = None, ["no ballots: nothing can be funded"]
@@ -110,6 +109,7 @@ def _add1(
                 f"at {readable(nxt.per_voter)} per voter the outcome would cost "
                 f"{readable(profile.money(Fraction(spent)))}, over the budget"
             )
+            best = _last_that_fits(mes, best, nxt)
             break
         best = nxt
     raises = best.per_voter - start
@@ -118,6 +118,21 @@ def _add1(
         f"(floor(B/n) = {readable(start)} raised {readable(raises)} times by one unit; "
         f"{runs} MES runs, the others skipped as provably unchanged); stopped because {stop}"
     ]
+
+
+def _last_that_fits(mes: Callable[[Fraction], Run], fits: Run, over: Run) -> Run:
+    """The run one unit below the first that overspends, as one-unit stepping keeps it.
+
+    Every budget from `fits` up to there gives the same projects (none of the
+    run's tests changes sign before its horizon), but their payments grow with
+    the budget: the stepping definition reports them at the last budget.
+    """
+    if over.per_voter - 1 <= fits.per_voter:
+        return fits
+    last = mes(over.per_voter - 1)
+    if last.selected != fits.selected:
+        raise AssertionError("MES horizon broken: the outcome changed below it")
+    return last
 
 
 def _until_exhaustive(
@@ -131,6 +146,8 @@ def _until_exhaustive(
         runs += 1
         spent = _cost(profile, free, current)
         if spent > profile.budget:
+            if previous is not None:
+                previous = _last_that_fits(mes, previous, current)
             return previous, [
                 f"add1-exhaustive: the raise to {readable(per_voter)} overspends; "
                 f"kept the previous outcome ({runs} MES runs)"

@@ -1,0 +1,135 @@
+"""Equal Shares with completion, pbengine against pabutools in-process, in one run.
+
+    .venv/bin/python bench/equal_shares.py [--pabulib DIR] [--repeat 1] [--skip-pabutools-lodz]
+
+Both sides parse outside the timer (pbengine `read_file`, pabutools
+`parse_pabulib` and `as_multiprofile`, its fast path), get the same tie-breaking
+order, run the same number of times, and the outcomes are asserted identical:
+
+- `equalshares/add1-exhaustive` against pabutools' `voter_budget_increment=1`
+  on Assen 2024, Swiecie 2023, Wieliczka 2023 Green and Warszawa 2024 Ochota
+  (there is no Warszawa 2019 Ochota in pabulib).
+- Lodz 2022 (90,494 voters): plain `equalshares` against pabutools' MES
+  (pabutools' completion there would take hours), and pbengine's `add1`.
+- The Lodz subsample table: `equalshares/add1` on 10%, 25%, 50% and 100% of
+  the voters (a fixed random sample), with the MES rounds computed.
+
+Times are CPU seconds (process_time), the median of `--repeat` runs; the
+ratio is pabutools' time over pbengine's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pabutools.election import Cost_Sat, parse_pabulib  # noqa: E402
+from pabutools.rules import method_of_equal_shares  # noqa: E402
+from pabutools.tiebreaking import TieBreakingRule  # noqa: E402
+
+from pbengine.core.election import Election  # noqa: E402
+from pbengine.core.rules import allocate  # noqa: E402
+from pbengine.core.tiebreak import DEFAULT  # noqa: E402
+from pbengine.formats.pabulib import read_file  # noqa: E402
+
+ELECTIONS = (
+    "Netherlands_Assen_2024.pb",
+    "Poland_Swiecie_2023.pb",
+    "Poland_Wieliczka_2023_Green_Budget.pb",
+    "Poland_Warszawa_2024_Ochota.pb",
+)
+LODZ = "Poland_Lodz_2022.pb"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.process_time()
+        result = fn()
+        times.append(time.process_time() - start)
+    return statistics.median(times), result
+
+
+def pabutools_runner(path: Path, election: Election, add1: bool) -> Callable[[], set[str]]:
+    """pabutools' MES on a profile parsed now, so that only the rule is timed."""
+    ranks = DEFAULT.ranks(election)
+    tie = TieBreakingRule(lambda _instance, _profile, project: ranks[project.name])
+    instance, profile = parse_pabulib(str(path))
+    voters = profile.as_multiprofile()
+
+    def go() -> set[str]:
+        result = method_of_equal_shares(
+            instance,
+            voters,
+            sat_class=Cost_Sat,
+            tie_breaking=tie,
+            voter_budget_increment=1 if add1 else None,
+        )
+        return {project.name for project in result}
+
+    return go
+
+
+def compare(path: Path, election: Election, rule: str, repeat: int) -> bool:
+    ours_s, ours = timed(lambda: allocate(election, rule), repeat)
+    theirs_s, theirs = timed(pabutools_runner(path, election, rule != "equalshares"), repeat)
+    same = set(ours.selected) == theirs  # type: ignore[attr-defined]
+    print(
+        f"{path.name[:38]:38} {rule:28} pbengine {ours_s:8.3f} s  pabutools {theirs_s:8.2f} s"
+        f"  = {theirs_s / ours_s:6.1f}x  identical: {same}",
+        flush=True,
+    )
+    return same
+
+
+def scaling(election: Election, repeat: int) -> None:
+    print("\nLodz 2022 equalshares/add1 on a sample of the voters (pbengine only)")
+    rnd = random.Random(2022)
+    order = list(election.ballots)
+    rnd.shuffle(order)
+    full_s = None
+    for share in (100, 50, 25, 10):
+        sample = replace(election, ballots=tuple(order[: len(order) * share // 100]))
+        seconds, outcome = timed(lambda s=sample: allocate(s, "equalshares/add1"), repeat)
+        full_s = full_s or seconds
+        note = outcome.notes[0]  # type: ignore[attr-defined]
+        runs = note[note.index("; ") + 2 : note.index(" MES runs")]
+        print(
+            f"{share:4}% {len(sample.ballots):7,} voters  {seconds:7.3f} s"
+            f"  ({seconds / full_s:5.2f} of all voters' time; {runs} MES runs)",
+            flush=True,
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pabulib", type=Path, default=ROOT.parent / "shared" / "pabulib")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--skip-pabutools-lodz", action="store_true")
+    args = parser.parse_args()
+    ok = True
+    for name in ELECTIONS:
+        path = args.pabulib / name
+        ok &= compare(path, read_file(path), "equalshares/add1-exhaustive", args.repeat)
+    lodz = read_file(args.pabulib / LODZ)
+    if not args.skip_pabutools_lodz:
+        ok &= compare(args.pabulib / LODZ, lodz, "equalshares", args.repeat)
+    add1_s, _ = timed(lambda: allocate(lodz, "equalshares/add1"), args.repeat)
+    print(f"{LODZ:38} {'equalshares/add1':28} pbengine {add1_s:8.3f} s", flush=True)
+    scaling(lodz, args.repeat)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,271 @@
+"""The state of one MES run in progress, exact, as affine functions of the budget raise.
+
+Money of class k is (value[k] + slope[k] * t) / denom, where t is the raise
+of the per-voter budget above `base`. A state can be copied at the start of a
+round and later moved to a higher budget (`rebase`): as long as every test the
+earlier rounds made keeps its sign there, the copy *is* the state that a
+fresh run at the higher budget reaches, so the run resumes from it
+(equal_shares.Runner).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from pbengine.core.rules.approval_profile import Profile
+
+Rate = tuple[int, int, int]
+"""A payment per unit of utility as (value, slope, denominator): (value + slope*t) / denominator."""
+Split = tuple[int, int, int, int]
+"""An equal payment: (remaining value, remaining slope, rich weight, poor voters)."""
+Amount = tuple[int, int, int, Fraction]
+"""Money in internal units as (value, slope, denominator, base): at a per-voter budget
+b, (value + slope * (b - base)) / denominator. What a run records stays exact when a
+later run at a higher budget resumes from it."""
+
+
+class Horizon:
+    """Collects sign tests of affine functions of the per-voter budget.
+
+    Keeps the smallest raise t > 0 (or t = 0 for a test that is zero now) at
+    which some tested function could change sign, as the fraction num/den.
+    """
+
+    __slots__ = ("den", "num")
+
+    def __init__(self, limit: Fraction | None = None) -> None:
+        # num < 0: no limit yet
+        self.num, self.den = (-1, 1) if limit is None else (limit.numerator, limit.denominator)
+
+    def test(self, value: int, slope: int) -> None:
+        # Each test's branch is its sign class: >= 0 or < 0 (every test puts the
+        # boundary case, zero, in the >= 0 branch). value + slope * t stays >= 0
+        # for all t >= 0 when value and slope are >= 0, and stays < 0 when both
+        # are <= 0 with value < 0. Otherwise the branch can change from
+        # t = -value/slope on (t = 0 for a zero that starts falling).
+        if (value >= 0 and slope >= 0) or (value < 0 and slope <= 0):
+            return
+        num, den = (-value, slope) if slope > 0 else (value, -slope)
+        if self.num < 0 or num * self.den < self.num * den:
+            self.num, self.den = num, den
+
+    @property
+    def delta(self) -> Fraction | None:
+        return None if self.num < 0 else Fraction(self.num, self.den)
+
+
+class Index:
+    """What MES needs of a profile that does not depend on the budget: built once."""
+
+    def __init__(self, profile: Profile, cost_utility: bool) -> None:
+        costs, counts = profile.costs, profile.supporters
+        n = len(costs)
+        self.supporters_of: list[list[int]] = [[] for _ in range(n)]
+        for g, (_, key) in enumerate(profile.groups):
+            for i in key:
+                self.supporters_of[i].append(g)
+        self.alive = [costs[i] > 0 and counts[i] > 0 for i in range(n)]
+        self.utility = [costs[i] if cost_utility else 1 for i in range(n)]
+
+
+class State:
+    """MES in progress at budget `base` (see the module's docstring)."""
+
+    ZERO = 1  # the class of voters with nothing left
+
+    def __init__(self, profile: Profile, ranks: tuple[int, ...], index: Index) -> None:
+        """The state before the first round, at a per-voter budget of 0."""
+        self.profile, self.ranks, self.index = profile, ranks, index
+        self.base = Fraction(0)
+        self.horizon: Horizon | None = None
+        self.denom = 1
+        self.value = [0, 0]
+        self.slope = [profile.scale, 0]
+        costs, counts, alive = profile.costs, profile.supporters, index.alive
+        n = len(costs)
+        self.group_class = [0] * len(profile.groups)
+        self.alive = list(alive)
+        # weight of each money class among the supporters of each live project
+        self.held: list[dict[int, int]] = [{0: counts[i]} if alive[i] else {} for i in range(n)]
+        self.total_v = [0] * n
+        self.total_s = [counts[i] * profile.scale for i in range(n)]
+        # A lower bound on each candidate's rate: rates only rise as money is spent.
+        self.bound: dict[int, Rate] = {
+            i: (costs[i], 0, counts[i] * index.utility[i]) for i in range(n) if alive[i]
+        }
+        self.round_no = 0
+        # (project, round, rho, paid in full) and (project, round, money left)
+        self.funded: list[tuple[int, int, Amount, int]] = []
+        self.dropped: list[tuple[int, int, Amount]] = []
+
+    def clone(self) -> State:
+        copy = object.__new__(State)
+        copy.__dict__.update(self.__dict__)
+        copy.value, copy.slope = self.value[:], self.slope[:]
+        copy.group_class, copy.alive = self.group_class[:], self.alive[:]
+        copy.held = [dict(h) for h in self.held]
+        copy.total_v, copy.total_s = self.total_v[:], self.total_s[:]
+        copy.bound = dict(self.bound)
+        copy.funded, copy.dropped = self.funded[:], self.dropped[:]
+        copy.horizon = None
+        return copy
+
+    def rebase(self, per_voter: Fraction) -> None:
+        """Move to a budget at or above `base`: t becomes per_voter - base, exactly."""
+        raise_ = per_voter - self.base
+        p, q = raise_.numerator, raise_.denominator
+        if p:
+            self.denom *= q
+            self.value = [v * q + s * p for v, s in zip(self.value, self.slope, strict=True)]
+            self.slope = [s * q for s in self.slope]
+            self.total_v = [v * q + s * p for v, s in zip(self.total_v, self.total_s, strict=True)]
+            self.total_s = [s * q for s in self.total_s]
+            self.bound = {c: (v * q + s * p, s * q, d * q) for c, (v, s, d) in self.bound.items()}
+        self.base = per_voter
+
+    def choose(self) -> tuple[int, Rate, Split] | None:
+        """The best candidate this round, dropping the unaffordable ones met on the way.
+
+        Candidates are visited cheapest bound first, ordered by a float only
+        for speed: whether a candidate is skipped is decided by the exact
+        comparison of its bound with the best rate found, in any order.
+        """
+        self._drop_unaffordable()
+        bound, ranks, horizon = self.bound, self.ranks, self.horizon
+        order = sorted(bound, key=lambda i: (bound[i][0] / bound[i][2], ranks[i]))
+        best: tuple[int, Rate, Split] | None = None
+        visited: list[tuple[int, Rate]] = []
+        skipped: list[int] = []
+        for c in order:
+            if best is not None and _beats(best[1], ranks[best[0]], bound[c], ranks[c]):
+                skipped.append(c)
+                continue
+            split = self._equal_payment(c, self.profile.costs[c] * self.denom)
+            rate = (split[0], split[1], split[2] * self.index.utility[c] * self.denom)
+            bound[c] = rate
+            visited.append((c, rate))
+            if best is None or _beats(rate, ranks[c], best[1], ranks[best[0]]):
+                best = (c, rate, split)
+        if best is not None and horizon is not None:
+            self._certify_split(horizon, best[0], best[2])
+            # Beaten by an earlier best means beaten by the final one: the order is total.
+            for c in skipped:
+                _compare(horizon, bound[c], best[1])
+            for c, rate in visited:
+                if c != best[0]:
+                    _compare(horizon, rate, best[1])
+        return best
+
+    def _drop_unaffordable(self) -> None:
+        """Drop every candidate whose supporters hold less than its cost, in project order.
+
+        All are checked each round, not only those the search visits, so that when a
+        project is dropped does not depend on the order of the visit.
+        """
+        total_v, total_s, denom, horizon = self.total_v, self.total_s, self.denom, self.horizon
+        for c in sorted(self.bound):
+            cost_d = self.profile.costs[c] * denom
+            if horizon is not None:
+                horizon.test(total_v[c] - cost_d, total_s[c])
+            if total_v[c] < cost_d:
+                self.dropped.append((c, self.round_no, (total_v[c], total_s[c], denom, self.base)))
+                del self.bound[c]
+                self.alive[c] = False
+
+    def _equal_payment(self, c: int, cost_d: int) -> Split:
+        """Smallest equal payment for c: rho = remaining / (denom * rich); the poorer
+        supporters pay all they have, the `rich` others pay rho each."""
+        held, value, slope = self.held[c], self.value, self.slope
+        classes = sorted(held, key=value.__getitem__)
+        rich = sum(held.values())
+        remaining_v, remaining_s, poor = cost_d, 0, 0
+        for k in classes:
+            if value[k] * rich >= remaining_v:
+                break
+            w = held[k]
+            remaining_v -= w * value[k]
+            remaining_s -= w * slope[k]
+            rich -= w
+            poor += w
+        return remaining_v, remaining_s, rich, poor
+
+    def _certify_split(self, horizon: Horizon, c: int, split: Split) -> None:
+        """Test which supporters of the funded project pay all they have: that shapes
+        the money left, so the run holds only while none of them changes side.
+
+        Other candidates need no such test. With their poor and rich supporters
+        fixed as they are now, their payment, an affine function of the budget, is
+        at most their true payment at any budget (paying min(money, rho) never
+        collects more than the fixed split does), so when that stays above the
+        funded project's rate, the true one does too; the comparisons test it.
+        """
+        value, slope = self.value, self.slope
+        remaining_v, remaining_s, rich, _ = split
+        for k in self.held[c]:
+            horizon.test(value[k] * rich - remaining_v, slope[k] * rich - remaining_s)
+
+    def fund(self, best: int, split: Split) -> None:
+        rho_v, rho_s, rich, paid_in_full = split
+        rho = (rho_v, rho_s, self.denom * rich, self.base)
+        self.funded.append((best, self.round_no, rho, paid_in_full))
+        del self.bound[best]
+        self.alive[best] = False
+        self._rescale(rich)
+        new_class: dict[int, int] = {}
+        for k in self.held[best]:
+            # Poor supporters (less than rho, the same test as in _equal_payment) pay all
+            # they have, whatever the budget in this piece. A supporter holding exactly
+            # rho pays rho and keeps money - rho, which grows again if the budget does.
+            poor = self.value[k] < rho_v
+            if poor or (self.value[k] == rho_v and self.slope[k] == rho_s):
+                new_class[k] = self.ZERO
+            else:
+                new_class[k] = len(self.value)
+                self.value.append(self.value[k] - rho_v)
+                self.slope.append(self.slope[k] - rho_s)
+        self.held[best] = {}
+        self._move_supporters(best, new_class)
+
+    def _rescale(self, factor: int) -> None:
+        """Multiply the common denominator so that money minus the new payment stays integral."""
+        self.denom *= factor
+        self.value = [v * factor for v in self.value]
+        self.slope = [s * factor for s in self.slope]
+        self.total_v = [v * factor for v in self.total_v]
+        self.total_s = [s * factor for s in self.total_s]
+
+    def _move_supporters(self, funded: int, new_class: dict[int, int]) -> None:
+        """Move the funded project's supporters to their new money classes, keeping
+        every live project's class weights and money totals. The hot loop of MES."""
+        value, slope, alive, held_by = self.value, self.slope, self.alive, self.held
+        total_v, total_s, group_class = self.total_v, self.total_s, self.group_class
+        groups = self.profile.groups
+        for g in self.index.supporters_of[funded]:
+            old = group_class[g]
+            new = new_class[old]
+            group_class[g] = new
+            weight, approved = groups[g]
+            dv = (value[new] - value[old]) * weight
+            ds = (slope[new] - slope[old]) * weight
+            for c in approved:
+                if alive[c]:
+                    held = held_by[c]
+                    left = held[old] - weight
+                    if left:
+                        held[old] = left
+                    else:
+                        del held[old]
+                    held[new] = held.get(new, 0) + weight
+                    total_v[c] += dv
+                    total_s[c] += ds
+
+
+def _beats(q: Rate, rank_q: int, r: Rate, rank_r: int) -> bool:
+    """Is rate q strictly better than r (lower, or equal and earlier in the tie order)?"""
+    left, right = q[0] * r[2], r[0] * q[2]
+    return left < right or (left == right and rank_q < rank_r)
+
+
+def _compare(horizon: Horizon, q: Rate, best: Rate) -> None:
+    # the sign of q - best, scaled by the positive q[2] * best[2]
+    horizon.test(q[0] * best[2] - best[0] * q[2], q[1] * best[2] - best[1] * q[2])
