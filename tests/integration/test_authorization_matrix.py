@@ -297,6 +297,8 @@ KINDS = {
     "assessment": "assessment",
 }
 ORDER = list(dict.fromkeys(KINDS.values()))
+THEIRS = "theirs "
+"""A kind prefixed with this is a round of the other council, built by its staff."""
 
 
 class World:
@@ -319,6 +321,7 @@ class World:
         }
         self.rounds: dict[str, Built] = {}
         self.assessment_code = ""
+        self.acting = self.staff
 
     def token(self, role: str, council: str, name: str, **dead: int) -> str:
         with Session(self.engine) as session:
@@ -354,7 +357,13 @@ class World:
 
     def round(self, kind: str) -> Built:
         if kind not in self.rounds:
-            self.rounds[kind] = self.build(KINDS[kind])
+            theirs = kind.startswith(THEIRS)
+            other = self.credentials["other council"]
+            self.acting = other if theirs and other else self.staff
+            try:
+                self.rounds[kind] = self.build(KINDS[kind.removeprefix(THEIRS)])
+            finally:
+                self.acting = self.staff
         return self.rounds[kind]
 
     def move(self, r: Built, phase: str) -> None:
@@ -362,7 +371,7 @@ class World:
         ok(self.client.post(f"{r.url}/phase", json=body, headers=self.auth()))
 
     def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.staff}"}
+        return {"Authorization": f"Bearer {self.acting}"}
 
     def issue(self, r: Built, count: int) -> list[str]:
         made = self.client.post(f"{r.url}/voter-codes", json={"count": count}, headers=self.auth())
@@ -585,6 +594,67 @@ LENIENT = pytest.mark.xfail(
     reason="pbengine/api/rounds.py: PhaseIn and AllocationIn ignore unknown fields (no "
     "extra='forbid'); remove this mark once they refuse them",
 )
+
+
+# Object-level authorization (OWASP API1): a batch, volunteer or project of another
+# council's round, named through a round the caller may act on, is not found there, and
+# nothing of it changes. Each route is tried both ways: each council's staff, on their own
+# round, with the other council's object.
+NESTED = (
+    ("GET", BATCH, None),
+    ("GET", f"{BATCH}/ballots", None),
+    ("POST", f"{BATCH}/ballots", PAPER),
+    ("PUT", f"{BATCH}/ballots/{{position:int}}", PAPER_FIX),
+    ("POST", f"{BATCH}/resolutions", DECISION),
+    ("POST", f"{BATCH}/count", None),
+    ("POST", f"{R}/volunteers/{{volunteer:int}}/took-part", TOOK_PART),
+    ("POST", f"{DELIVERY}/milestones", MILESTONE),
+    ("PUT", f"{DELIVERY}/milestones/{{number:int}}", MILESTONE),
+    ("POST", f"{DELIVERY}/spending", SPEND),
+    ("POST", f"{DELIVERY}/links", LINK),
+    ("POST", f"{DELIVERY}/volunteers", VOLUNTEER),
+    ("POST", f"{DELIVERY}/cancel", {"reason": "flooded"}),
+)
+
+
+def test_another_councils_objects_are_not_found_through_ones_own_round(
+    client: Client, engine: Engine
+) -> None:
+    world = World(client, engine)
+    ours = ("council", "voting", "delivery")
+    theirs = ("other council", THEIRS + "voting", THEIRS + "delivery")
+    before = {kind: seen(world, kind) for kind in (*ours[1:], *theirs[1:])}
+
+    def send(role: str, own_kinds: tuple[str, ...], object_kinds: tuple[str, ...]) -> list[Any]:
+        replies = []
+        for method, path, body in NESTED:
+            which = 0 if "/paper-batches/" in path else 1
+            own, owner = world.round(own_kinds[which]), world.round(object_kinds[which])
+            url = world.fill(path.replace("{round_id:int}", str(own.id)), owner)
+            headers = {"Authorization": f"Bearer {world.credentials[role]}"}
+            sent = world.body(body, own)
+            replies.append(client.request(method, url, json=sent, headers=headers))
+        return replies
+
+    crossed = send(ours[0], ours[1:], theirs[1:]) + send(theirs[0], theirs[1:], ours[1:])
+    wrong = [f"{r.request.url}: {r.status_code} {r.text[:200]}" for r in crossed]
+    assert [r.status_code for r in crossed] == [404] * len(crossed), "\n".join(wrong)
+    assert {kind: seen(world, kind) for kind in before} == before
+    # The same requests with the caller's own objects are not refused as not found: the
+    # 404s above were the objects' owner's.
+    own = send(ours[0], ours[1:], ours[1:])
+    assert [r.status_code for r in own if r.status_code == 404] == [], [r.text for r in own]
+
+
+def seen(world: World, kind: str) -> tuple[Any, ...]:
+    """What a change would show in a round: its log's height, its batch, its volunteers."""
+    r = world.round(kind)
+    owner = world.credentials["other council" if kind.startswith(THEIRS) else "council"]
+    headers = {"Authorization": f"Bearer {owner}"}
+    height = ok(world.client.get(f"{r.url}/head"))["height"]
+    batch = ok(world.client.get(f"{r.url}/paper-batches", headers=headers))
+    volunteers = ok(world.client.get(f"{r.url}/volunteers", headers=headers))
+    return height, batch, volunteers
 
 
 @dataclass(frozen=True)
