@@ -22,7 +22,9 @@ class AuditController(Controller):
         "/{round_id:int}/record",
         sync_to_thread=True,
         summary="The round's record: event log, rules, engine version, result (auditor, council)",
-        description="Check it offline with `pbengine replay record.json`.",
+        description="Check it offline with `pbengine replay record.json`. Available once "
+        "voting closes: before that it would show the ballots cast so far, and the answer is "
+        "409 (field `phase`); the head and the checkpoints are public in every phase.",
     )
     def record(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> RoundRecord:
         return AuditService(uow).record(caller, round_id)

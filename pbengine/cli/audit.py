@@ -62,13 +62,25 @@ def add_commands(commands: Commands) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from pbengine.service.audit import AuditService
+    from pbengine.service.audit import AuditService, before_close
 
-    record = read_as_auditor(
+    exported, phase = read_as_auditor(
         settings,
         args.round,
-        lambda session, auditor: AuditService(session).record(auditor, args.round),
-    ).model_dump(mode="json")
+        lambda session, auditor: (
+            AuditService(session).record(auditor, args.round),
+            AuditService(session).phase(args.round),
+        ),
+    )
+    record = exported.model_dump(mode="json")
+    if before_close(phase):
+        # The operator can read every table anyway; the warning is for what they do next.
+        print(
+            f"warning: round {args.round} is in '{phase}': this record shows the ballots cast "
+            "so far (running tallies). Do not pass it on before voting closes; the public "
+            "head (GET .../head) and checkpoints (GET .../checkpoints) are what to share now.",
+            file=sys.stderr,
+        )
     out = Path(args.out)
     partial = out.with_name(out.name + ".partial")
     # Written aside and renamed, so a failure never leaves half a record under the name.

@@ -11,7 +11,7 @@ from pbengine.core.audit import kinds
 from pbengine.core.audit.chain import GENESIS, Event
 from pbengine.core.phases import ORDER, Phase
 from pbengine.service.access import config_of, get_round, readable_record
-from pbengine.service.errors import ForbiddenError, Principal
+from pbengine.service.errors import OPERATOR, ConflictError, ForbiddenError, Principal
 from pbengine.service.replay import RECORD_FORMAT
 from pbengine.service.replies import (
     ChainHead,
@@ -39,6 +39,10 @@ class AuditService:
         """
         with self.uow as uow:
             row = readable_record(uow.rounds, principal, round_id)
+            if principal.role != OPERATOR.role and before_close(row.phase):
+                raise ConflictError(
+                    RECORD_AFTER_VOTING.format(id=round_id, phase=row.phase), "phase"
+                )
             config = config_of(uow.rounds, row)
             events = uow.log.events(round_id)
             allocations = [e for e in events if e.type == kinds.ALLOCATION_COMPUTED]
@@ -62,6 +66,10 @@ class AuditService:
                 signing_keys=public_keys(),
                 checkpoints=checkpoints_of(uow, round_id),
             )
+
+    def phase(self, round_id: int) -> str:
+        with self.uow as uow:
+            return get_round(uow.rounds, round_id).phase
 
     def head(self, round_id: int) -> ChainHead:
         """The head of the round's log, public in every phase: it shows how far the log
@@ -93,6 +101,18 @@ class AuditService:
                 trackers=sorted(counted),
                 replaced=sorted(replaced),
             )
+
+
+RECORD_AFTER_VOTING = (
+    "the record holds every ballot, so it is available once voting closes (phase 'closed'); "
+    "round {id} is in '{phase}'. Until then its log's head (GET /api/v1/rounds/{id}/head) "
+    "and signed checkpoints (GET /api/v1/rounds/{id}/checkpoints) are public"
+)
+
+
+def before_close(phase: str) -> bool:
+    """A record read while ballots are still being cast would show running tallies."""
+    return ORDER.index(Phase(phase)) <= ORDER.index(Phase.VOTING)
 
 
 def _counted(events: list[Event]) -> tuple[list[str], list[str]]:

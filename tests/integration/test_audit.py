@@ -26,6 +26,7 @@ from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.database import make_engine, upgrade
 from tests.conftest import FIXTURES
+from tests.integration.http import bearer, ok, refused, running_app
 from tests.integration.records import relinked
 
 ASSEN = FIXTURES / "Netherlands_Assen_2024.pb"
@@ -204,3 +205,64 @@ def test_concurrent_ballots_queue_on_postgresql_and_the_chain_stays_whole(
     engine.dispose()
     assert sum(e["type"] == "ballot.cast" for e in record["events"]) == 40
     assert replay(record).ok
+
+
+def test_no_record_and_so_no_tally_before_voting_closes(
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Auditors and the council get the record once voting closes; the public head and the
+    signed checkpoints stay open throughout; the operator's export warns."""
+    council = "Early birds"
+    staff = Principal(role="council", council=council)
+    with Session(engine) as session:
+        rounds, proposals = RoundService(session), ProposalService(session)
+        round_id = rounds.create(
+            staff, RoundConfig.model_validate({"title": "e", "budget": "9"})
+        ).id
+        record_url = f"/api/v1/rounds/{round_id}/record"
+        with running_app(engine) as client:
+            auditor = bearer(engine, "auditor", council)
+            for phase in ("draft", "proposals", "review", "voting"):
+                if phase != "draft":
+                    rounds.change_phase(staff, round_id, phase)
+                for headers in (auditor, bearer(engine, "council", council)):
+                    body = refused(client.get(record_url, headers=headers), 409, "phase")
+                    assert f"round {round_id} is in '{phase}'" in body["problem"]
+                    assert "once voting closes (phase 'closed')" in body["problem"]
+                    assert f"/api/v1/rounds/{round_id}/head" in body["problem"]
+                    assert f"/api/v1/rounds/{round_id}/checkpoints" in body["problem"]
+                if phase == "proposals":
+                    key = proposals.propose(
+                        Principal(), round_id, ProposalIn(title="p", cost_estimate="5")
+                    )
+                if phase == "review":
+                    proposals.review(staff, round_id, key.id, ReviewIn(decision="accept", cost="5"))
+            code = VotingService(session).issue_codes(staff, round_id, VoterCodesIn(count=1))[0]
+            cast = VotingService(session).cast(
+                principal_for(session, code), round_id, BallotIn(projects=[key.id])
+            )
+            assert cast.status == 201
+            refused(client.get(record_url, headers=auditor), 409, "phase")
+            assert ok(client.get(f"/api/v1/rounds/{round_id}/head"))["height"] == 8
+            assert len(ok(client.get(f"/api/v1/rounds/{round_id}/checkpoints"))["checkpoints"]) == 3
+
+            # The operator can read every table anyway: the export works, with a warning.
+            monkeypatch.setenv(
+                "PBENGINE_DATABASE_URL", str(engine.url.render_as_string(hide_password=False))
+            )
+            early = tmp_path / "early.json"
+            assert main(["export", str(round_id), "--out", str(early)]) == 0
+            err = capsys.readouterr().err
+            assert f"warning: round {round_id} is in 'voting'" in err
+            assert "running tallies" in err
+            assert replay(json.loads(early.read_text(encoding="utf-8"))).ok
+
+            rounds.change_phase(staff, round_id, "closed")
+            record = ok(client.get(record_url, headers=auditor))
+            assert sum(e["type"] == "ballot.cast" for e in record["events"]) == 1
+            assert replay(record).ok
+            assert main(["export", str(round_id), "--out", str(tmp_path / "late.json")]) == 0
+            assert "warning" not in capsys.readouterr().err

@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from pbengine.service.audit import AuditService
+from pbengine.service.errors import OPERATOR
 from pbengine.service.replay import replay
 from tests.integration.http import Client, as_voter, bearer, ok, refused, running_app
 
@@ -34,6 +37,7 @@ class Voting:
         self.client = client
         self.staff = bearer(engine, "council", "Channels", name="Lee at the library")
         self.auditor = bearer(engine, "auditor", "Channels")
+        self.engine = engine
         config = {
             "title": "Channels",
             "budget": "10000",
@@ -75,7 +79,11 @@ class Voting:
         return counted
 
     def record(self) -> dict[str, Any]:
-        record: dict[str, Any] = ok(self.client.get(f"{self.url}/record", headers=self.auditor))
+        """The record as the operator exports it: auditors get it only once voting closes."""
+        round_id = int(self.url.rsplit("/", 1)[1])
+        with Session(self.engine) as session:
+            exported = AuditService(session).record(OPERATOR, round_id)
+        record: dict[str, Any] = exported.model_dump(mode="json")
         outcome = replay(record)
         assert outcome.ok, outcome.problem
         return record

@@ -10,7 +10,7 @@ from pbengine.core.rules import allocate
 from pbengine.demo.rounds import DEMO_COUNCIL as COUNCIL
 from pbengine.demo.rounds import load_demo
 from pbengine.formats.pabulib import read_text
-from tests.integration.http import as_voter, ok, running_app
+from tests.integration.http import as_voter, ok, refused, running_app
 
 
 def test_demo_rounds(engine: Engine) -> None:
@@ -41,7 +41,10 @@ def test_demo_rounds(engine: Engine) -> None:
         staff = {"Authorization": f"Bearer {demo.staff_token}"}
         ok(client.post(f"{url}/voter-codes", json={"count": 1}, headers=staff), 201)
         auditor = {"Authorization": f"Bearer {demo.auditor_token}"}
-        assert ok(client.get(f"{url}/record", headers=auditor))["round"]["id"] == demo.voting_round
+        # The auditor reads the published round's record; the open one's only after it closes.
+        published = f"/api/v1/rounds/{demo.published_round}/record"
+        assert ok(client.get(published, headers=auditor))["round"]["id"] == demo.published_round
+        refused(client.get(f"{url}/record", headers=auditor), 409, "phase")
 
 
 def test_loading_the_demo_again_reuses_its_rounds_with_fresh_codes(engine: Engine) -> None:

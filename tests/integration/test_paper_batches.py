@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from pbengine.service.audit import AuditService
+from pbengine.service.errors import OPERATOR
 from pbengine.service.replay import replay
 from pbengine.store.tables import PaperDecisionRow, PaperEntryRow
 from tests.integration.http import Client, as_voter, bearer, ok, refused, running_app
@@ -37,6 +39,7 @@ class PaperRound:
         self.ben = bearer(engine, "council", COUNCIL, name="Ben")
         self.kim = bearer(engine, "council", COUNCIL, name="Kim")
         self.auditor = bearer(engine, "auditor", COUNCIL)
+        self.engine = engine
         config = {
             "title": "Paper",
             "budget": "10000",
@@ -87,7 +90,11 @@ class PaperRound:
         return counted
 
     def record(self) -> dict[str, Any]:
-        record: dict[str, Any] = ok(self.client.get(f"{self.url}/record", headers=self.auditor))
+        """The record as the operator exports it: auditors get it only once voting closes."""
+        round_id = int(self.url.rsplit("/", 1)[1])
+        with Session(self.engine) as session:
+            exported = AuditService(session).record(OPERATOR, round_id)
+        record: dict[str, Any] = exported.model_dump(mode="json")
         outcome = replay(record)
         assert outcome.ok, outcome.problem
         return record

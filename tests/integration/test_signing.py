@@ -37,7 +37,7 @@ from pbengine.service.rounds import RoundService
 from pbengine.service.voting import VoterCodesIn, VotingService
 from pbengine.settings import Settings
 from pbengine.store.signing_keys import Keyring, keyring, load_or_create, use_keyring
-from tests.integration.http import as_voter, bearer, ok, running_app
+from tests.integration.http import Client, as_voter, bearer, ok, running_app
 
 COUNCIL = "Signham"
 STAFF = Principal(role="council", council=COUNCIL, staff="clerk")
@@ -100,6 +100,12 @@ def cast_and_close(engine: Engine) -> Round:
     return Round(round_id, projects, receipts, record)
 
 
+def close(client: Client, engine: Engine, round_id: int) -> None:
+    """Voting closes: only then do auditors get the record."""
+    staff = bearer(engine, "council", COUNCIL)
+    ok(client.post(f"/api/v1/rounds/{round_id}/phase", json={"phase": "closed"}, headers=staff))
+
+
 @pytest.fixture
 def signed(engine: Engine) -> Round:
     return cast_and_close(engine)
@@ -143,6 +149,7 @@ def test_the_whole_ballot_reply_and_the_well_known_keys_verify_too(
             201,
         )
         keys = ok(client.get("/.well-known/pbengine-keys.json"))
+        close(client, engine, round_id)
         record = ok(
             client.get(
                 f"/api/v1/rounds/{round_id}/record", headers=bearer(engine, "auditor", COUNCIL)
@@ -295,6 +302,7 @@ def test_rotation_keeps_earlier_receipts_and_checkpoints_verifiable(
                 client.post(url, json={"projects": projects[1:2]}, headers=as_voter(codes[1])), 201
             )
             listed = ok(client.get("/.well-known/pbengine-keys.json"))
+            close(client, engine, round_id)
             record = ok(
                 client.get(
                     f"/api/v1/rounds/{round_id}/record", headers=bearer(engine, "auditor", COUNCIL)
@@ -310,8 +318,9 @@ def test_rotation_keeps_earlier_receipts_and_checkpoints_verifiable(
         (old, False),
     ]
     assert "private_key" not in json.dumps(listed)
-    assert replay(record).ok  # its checkpoints were all signed by the retired key
-    assert {c["key_id"] for c in record["checkpoints"]} == {old}
+    # Checkpoints up to opening voting were signed by the retired key, closing by the new one.
+    assert replay(record).ok
+    assert [c["key_id"] for c in record["checkpoints"]] == [old, old, old, new]
     saved_record = saved(tmp_path / "record.json", record)
     for n, reply in enumerate((first, second)):
         assert main(["verify-receipt", saved(tmp_path / f"{n}.json", reply), saved_record]) == 0

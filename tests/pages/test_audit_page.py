@@ -12,8 +12,12 @@ from sqlmodel import Session
 
 from pbengine.core.phases import Phase
 from pbengine.service.audit import AuditService
+from pbengine.service.config import BallotSettings
+from pbengine.service.errors import OPERATOR
+from pbengine.service.identity import principal_for
 from pbengine.service.replay import replay
-from tests.pages.rounds import STAFF, move, new_round
+from pbengine.service.voting import BallotIn, VotingService
+from tests.pages.rounds import move, new_round, voting_round
 from tests.pages.staff import sign_in, token
 
 Client = TestClient[Litestar]
@@ -42,7 +46,7 @@ def test_anyone_sees_the_logs_head_and_it_moves_with_each_change(
     assert later["height"] == api["height"] + 1
     assert later["hash"] != api["hash"]
     with Session(engine) as session:
-        record = AuditService(session).record(STAFF, round_id)
+        record = AuditService(session).record(OPERATOR, round_id)
     assert (record.head.height, record.head.hash) == (later["height"], later["hash"])
     # The public is told how to get and check the record, not given it.
     page = client.get(f"/rounds/{round_id}/audit").text
@@ -55,14 +59,26 @@ def test_anyone_sees_the_logs_head_and_it_moves_with_each_change(
 
 
 def test_an_auditor_downloads_a_record_that_replays(client: Client, engine: Engine) -> None:
-    round_id = new_round(engine)
-    move(engine, round_id, Phase.PROPOSALS)
+    round_id, projects, codes = voting_round(engine, BallotSettings(type="approval"))
     download = f"/rounds/{round_id}/audit/record.json"
     assert client.get(download, follow_redirects=False).status_code == 303
 
     sign_in(client, engine, role="auditor", name="Olu")
     page = client.get(f"/rounds/{round_id}/audit").text
     assert f'href="{download}"' in page
+    with Session(engine) as session:
+        voter = principal_for(session, codes[0])
+        VotingService(session).cast(voter, round_id, BallotIn(projects=[projects[0]]))
+    # While voting runs the record would show the tally so far: refused, as JSON.
+    early = client.get(download)
+    assert early.status_code == 409
+    assert early.headers["cache-control"] == "no-store"
+    assert early.json()["field"] == "phase"
+    assert "once voting closes" in early.json()["problem"]
+    assert f"/api/v1/rounds/{round_id}/checkpoints" in early.json()["problem"]
+
+    move(engine, round_id, Phase.CLOSED)
+    page = client.get(f"/rounds/{round_id}/audit").text
     answer = client.get(download)
     assert answer.status_code == 200
     assert answer.headers["cache-control"] == "no-store"

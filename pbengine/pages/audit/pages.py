@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from litestar import Controller, Response, get
@@ -14,6 +15,7 @@ from pbengine.pages.staff.session import SignedIn, Staff
 from pbengine.pages.templating import page
 from pbengine.service.access import is_insider_of
 from pbengine.service.audit import AuditService
+from pbengine.service.errors import ConflictError
 from pbengine.service.rounds import RoundService
 
 # A record is a snapshot of who did what and when: no shared cache may keep one.
@@ -44,7 +46,17 @@ class AuditPages(Controller):
 
     @get("/record.json", sync_to_thread=True)
     def record(self, uow: Work, staff: Staff, round_id: FromPath[int]) -> Response[bytes]:
-        record = AuditService(uow).record(staff.principal, round_id)
+        try:
+            record = AuditService(uow).record(staff.principal, round_id)
+        except ConflictError as exc:
+            # A download, not a page: the refusal is the API's JSON, naming when it opens.
+            refusal = {"status": exc.status, "field": exc.field, "problem": exc.problem}
+            return Response(
+                json.dumps(refusal).encode(),
+                status_code=exc.status,
+                media_type="application/json",
+                headers=PRIVATE,
+            )
         return Response(
             record.model_dump_json().encode(),
             media_type="application/json",
