@@ -12,6 +12,7 @@ says, and a mistyped value fails at start with the variable's name.
 | PBENGINE_MIGRATIONS | the migrations shipped in the package | a folder holding Alembic's env.py |
 | PBENGINE_MAX_BODY | 67108864 (64 MiB) | the largest .pb import, in bytes |
 | PBENGINE_LOG_LEVEL | INFO | DEBUG, INFO, WARNING, ERROR |
+| PBENGINE_LOG_FORMAT | text | json: one JSON object per line, for log collectors |
 | PBENGINE_DEMO | off | 1: `pbengine serve` loads the demo rounds |
 | PBENGINE_SIGNING_KEY | beside a SQLite file, else in ~/.local/share/pbengine | signing keys |
 """
@@ -27,6 +28,7 @@ DEFAULT_DATABASE_URL = "sqlite:///pbengine.sqlite3"
 # Real pabulib files reach 35 MB (Krakow 2024); anything much larger is refused with 413.
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
 
@@ -45,6 +47,7 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     log_level: str = "INFO"
     demo: bool = False
+    log_format: str = "text"
     signing_key: Path | None = None
     """The signing key file; None: `default_signing_key(database_url)`."""
 
@@ -58,6 +61,7 @@ class Settings:
             max_body=_positive(env, "PBENGINE_MAX_BODY", DEFAULT_MAX_BODY),
             log_level=_log_level(env),
             demo=_flag(env, "PBENGINE_DEMO"),
+            log_format=_log_format(env),
             signing_key=Path(
                 env.get("PBENGINE_SIGNING_KEY")
                 or default_signing_key(
@@ -105,6 +109,13 @@ def _log_level(env: Mapping[str, str]) -> str:
     if value.upper() not in LOG_LEVELS:
         raise SettingsError(f"PBENGINE_LOG_LEVEL={value}: expected one of {', '.join(LOG_LEVELS)}")
     return value.upper()
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("PBENGINE_LOG_FORMAT") or "text").lower()
+    if value not in LOG_FORMATS:
+        raise SettingsError(f"PBENGINE_LOG_FORMAT={value}: expected text or json")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

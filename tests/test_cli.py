@@ -304,8 +304,8 @@ def test_serve_answers_over_http_and_logs_what_happens(tmp_path: Path) -> None:
         status, result = _http("POST", f"{voting}/allocation", {}, council)
         assert status == 200
     lines = log.read_text(encoding="utf-8").splitlines()
-    # A line per request (uvicorn's), and ours for what a council or an operator must know.
-    assert any('"GET /health HTTP/1.1" 200' in line for line in lines)
+    # A line per request, with its id, and ours for what a council or an operator must know.
+    assert any("INFO pbengine.requests: GET /health 200 " in line for line in lines), lines
     expected = [
         f"WARNING pbengine.api: POST /api/v1/rounds/{demo['voting']}/ballots refused: 401 ",
         f"INFO pbengine.api: round {demo['voting']} is now in phase closed",
@@ -316,16 +316,42 @@ def test_serve_answers_over_http_and_logs_what_happens(tmp_path: Path) -> None:
         assert any(start in line for line in lines), (start, lines)
 
 
+def test_serve_logs_json_lines_that_hold_no_secret(tmp_path: Path) -> None:
+    with _server(tmp_path, PBENGINE_LOG_FORMAT="json") as (base, demo, log):
+        voting = f"{base}/api/v1/rounds/{demo['voting']}"
+        project = _http("GET", f"{voting}/projects")[1][0]["id"]
+        code = demo["codes"][0]
+        assert _http("POST", f"{voting}/ballots", {"projects": [project]}, code)[0] == 201
+        council = _token(tmp_path, "Riverside (demo)")
+        assert _http("POST", f"{voting}/phase", {"phase": "closed"}, council)[0] == 200
+        assert _http("POST", f"{voting}/ballots", {"projects": [project]}, "WRNG-CODE")[0] == 401
+        request = urllib.request.Request(f"{base}/health", headers={"X-Request-ID": "desk-42"})
+        with urllib.request.urlopen(request, timeout=30) as answered:
+            assert answered.headers["X-Request-ID"] == "desk-42"
+    text = log.read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in text.splitlines()]  # every line is JSON
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert {(r["method"], r["status"]) for r in requests} >= {("POST", 201), ("POST", 401)}
+    assert all(r["request_id"] and r["ms"] >= 0 for r in requests)
+    assert any(r["request_id"] == "desk-42" and r["path"] == "/health" for r in requests)
+    # A refusal's line carries its request's id, so the two can be read together.
+    refusal = next(line for line in lines if "refused: 401" in line["message"])
+    assert refusal["request_id"] in {r["request_id"] for r in requests if r["status"] == 401}
+    # Nothing secret, and nothing of what was voted for, reached the log.
+    for secret in (code, council, "WRNG-CODE", project):
+        assert secret not in text, secret
+
+
 def _env_without_pbengine_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PBENGINE_")}
 
 
 @contextmanager
-def _server(folder: Path) -> Iterator[tuple[str, dict[str, Any], Path]]:
+def _server(folder: Path, **settings: str) -> Iterator[tuple[str, dict[str, Any], Path]]:
     """`pbengine serve` with the demo, as a user starts it, on a free port; stopped after."""
     port = free_port()
     log = folder / "server.log"
-    env = {**_env_without_pbengine_settings(), "PBENGINE_DEMO": "1"}
+    env = {**_env_without_pbengine_settings(), "PBENGINE_DEMO": "1", **settings}
     env["PBENGINE_DATABASE_URL"] = f"sqlite:///{folder / 'served.sqlite3'}"
     exe = Path(sys.executable).with_name("pbengine")
     with (

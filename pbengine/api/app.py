@@ -15,10 +15,11 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, Router, get
 from litestar.config.app import AppConfig
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import ScopeType
 from litestar.types import ExceptionHandlersMap, Message, Scope
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pbengine.api.assessment import AssessmentController
@@ -31,11 +32,14 @@ from pbengine.api.errors import HANDLERS, error_body
 from pbengine.api.openapi import assets_router, describe_refusals, openapi_config
 from pbengine.api.paper_batches import PaperBatchController
 from pbengine.api.projects import ProjectController
+from pbengine.api.request_log import request_log
 from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
 from pbengine.api.voting import VotingController
 from pbengine.bootstrap import bootstrap
+from pbengine.service.throttle import APP_STATE_KEY, Throttles
 from pbengine.settings import Settings
+from pbengine.store.database import database_revision, latest_revision
 
 # Every request but an import (a ballot, a proposal, a configuration) fits in kilobytes: a
 # proposal's longest description is 10,000 characters. Refusing more at the door costs an
@@ -50,12 +54,14 @@ def create_app(
     *,
     max_body: int | None = None,
     settings: Settings | None = None,
+    throttles: Throttles | None = None,
 ) -> Litestar:
     """The JSON API alone, on `engine` or on the settings' database (see `api_config`).
 
     `pbengine serve` runs pbengine.web's app, which adds the resident pages to this.
     """
-    return Litestar.from_config(api_config(engine, max_body=max_body, settings=settings))
+    config = api_config(engine, max_body=max_body, settings=settings, throttles=throttles)
+    return Litestar.from_config(config)
 
 
 def api_config(
@@ -63,6 +69,7 @@ def api_config(
     *,
     max_body: int | None = None,
     settings: Settings | None = None,
+    throttles: Throttles | None = None,
 ) -> AppConfig:
     """The API's configuration on `engine`, or on the settings' database (bootstrapped:
     schema upgraded).
@@ -80,23 +87,28 @@ def api_config(
 
     limit = max_body or settings.max_body
     return AppConfig(
-        route_handlers=_routes(import_limit=limit),
+        route_handlers=_routes(
+            import_limit=limit, expected_migration=latest_revision(settings.migrations_dir)
+        ),
         dependencies={
             "session": Provide(provide_session),
             "caller": Provide(principal_of, sync_to_thread=True),
         },
         exception_handlers=_logged_handlers(HANDLERS),
         before_send=[_log_round_changes],
+        middleware=[request_log],
         # Logging is the standard module's, set up by pbengine.bootstrap; Litestar's own
         # configuration would replace the root logger's handlers with its queue.
         logging_config=None,
         openapi_config=openapi_config(),
         on_startup=[describe_refusals],
         request_max_body_size=min(limit, JSON_MAX_BODY),
+        # One set of throttles per app, shared by the API and the pages composed with it.
+        state=State({APP_STATE_KEY: throttles or Throttles()}),
     )
 
 
-def _routes(*, import_limit: int) -> list[Any]:
+def _routes(*, import_limit: int, expected_migration: str) -> list[Any]:
     # An import is the one request that needs megabytes: its controller sits on a router
     # of its own, with a larger body limit than the app's.
     imports = Router(
@@ -118,16 +130,42 @@ def _routes(*, import_limit: int) -> list[Any]:
         list_rules,
         list_presets,
         health,
+        ready_route(expected_migration),
         signing_keys,
         assets_router(),
     ]
 
 
-@get("/health", tags=["health"], summary="200 while the database answers", sync_to_thread=True)
-def health(session: NamedDependency[Session]) -> dict[str, str]:
-    # A database that does not answer raises here, and the error handlers make that a 503.
-    session.connection().execute(text("SELECT 1"))
+@get(
+    "/health",
+    tags=["health"],
+    summary="Liveness: 200 while the process answers (it does not ask the database)",
+)
+async def health() -> dict[str, str]:
+    # An orchestrator restarts a process that fails this; a database outage is not cured
+    # by a restart (the server recovers by itself once it is back), so /ready reports it.
     return {"status": "ok"}
+
+
+def ready_route(expected: str) -> Any:
+    @get(
+        "/ready",
+        tags=["health"],
+        summary="Readiness: 200 while the database answers and is at this server's migration",
+        description="503 with Retry-After while the database is unreachable or its schema is "
+        "at another revision than this server's migrations end at.",
+        sync_to_thread=True,
+    )
+    def ready(session: NamedDependency[Session]) -> Response[dict[str, Any]]:
+        # A database that does not answer raises here, and the error handlers make that a 503.
+        at = database_revision(session.connection())
+        if at != expected:
+            problem = f"the database is at migration {at}; this server needs {expected}"
+            body = error_body(503, problem, "migrations")
+            return Response(body, status_code=503, headers={"Retry-After": "30"})
+        return Response({"status": "ready", "migration": at})
+
+    return ready
 
 
 Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]

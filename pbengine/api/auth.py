@@ -8,8 +8,9 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlmodel import Session
 
+from pbengine.api.throttles import client_of, throttles_of
 from pbengine.service.errors import PUBLIC, Principal, UnauthorizedError
-from pbengine.service.identity import principal_for
+from pbengine.service.identity import principal_throttled
 
 
 def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Session]) -> Principal:
@@ -24,4 +25,5 @@ def principal_of(request: Request[Any, Any, Any], session: NamedDependency[Sessi
     # The lookup ends its read transaction before returning: the handler may run on
     # another worker thread, and a transaction left open across that hop would hold its
     # connection (and on SQLite its snapshot) while the request waits for a thread.
-    return principal_for(session, secret.strip())
+    wrong_codes = throttles_of(request).codes
+    return principal_throttled(session, secret.strip(), wrong_codes, client_of(request))

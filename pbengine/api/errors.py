@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from pbengine.formats.pabulib import PabulibError
 from pbengine.service.errors import ServiceError
+from pbengine.service.throttle import ThrottledError
 
 
 def error_body(status: int, problem: str, field: str | None, **extra: Any) -> dict[str, Any]:
@@ -20,7 +21,9 @@ def error_body(status: int, problem: str, field: str | None, **extra: Any) -> di
 
 def service_error(_: Request[Any, Any, Any], exc: ServiceError) -> Response[dict[str, Any]]:
     extra = {"problems": exc.details} if exc.details else {}
-    return Response(error_body(exc.status, exc.problem, exc.field, **extra), status_code=exc.status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ThrottledError) else None
+    body = error_body(exc.status, exc.problem, exc.field, **extra)
+    return Response(body, status_code=exc.status, headers=headers)
 
 
 def pabulib_error(_: Request[Any, Any, Any], exc: PabulibError) -> Response[dict[str, Any]]:

@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
+from pbengine.api.throttles import anonymous_proposals
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replies import ProjectForCouncil, ProjectOut
 
@@ -15,7 +16,14 @@ class ProjectController(Controller):
     tags = ("projects",)
     dependencies = UNIT_OF_WORK
 
-    @post("/", sync_to_thread=True, summary="Propose a project, in phase proposals (anyone)")
+    @post(
+        "/",
+        sync_to_thread=True,
+        guards=[anonymous_proposals],
+        summary="Propose a project, in phase proposals (anyone)",
+        description="Without a token, an address may propose 30 times in 10 minutes (429 with "
+        "Retry-After after that).",
+    )
     def propose(
         self, uow: Work, caller: Caller, round_id: FromPath[int], data: JSONBody[ProposalIn]
     ) -> ProjectForCouncil:

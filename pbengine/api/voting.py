@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from pbengine.api.auth import principal_of
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
+from pbengine.api.throttles import throttles_of
 from pbengine.service.replies import BallotCount, BallotReceipt
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 
@@ -64,7 +65,12 @@ class VotingController(Controller):
         # for a thread could otherwise wait forever behind a burst of ballots holding
         # every thread while they wait for a connection.
         caller = principal_of(request, uow.session)
+        ballots = throttles_of(request).ballots
+        if caller.voter_key is not None:
+            ballots.check(caller.voter_key)
         cast = VotingService(uow).cast(caller, round_id, data, idempotency_key)
+        if caller.voter_key is not None and not cast.replayed:
+            ballots.count(caller.voter_key)
         headers = {"Idempotency-Replayed": "true"} if cast.replayed else {}
         return Response(cast.body, status_code=cast.status, headers=headers)
 

@@ -109,6 +109,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # Each worker process calls the factory; the schema, the signing key and the demo
         # are made above, once, before any of them starts.
         workers=args.workers,
+        # pbengine logs each request itself (api/request_log.py), with its request id.
+        access_log=False,
     )
     return 0
 

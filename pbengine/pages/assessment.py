@@ -38,14 +38,13 @@ from pbengine.pages.assessment_form import (
     refusal_field,
 )
 from pbengine.pages.delivery import STATES
-from pbengine.pages.deps import DEPENDENCIES, Lang, Work
+from pbengine.pages.deps import DEPENDENCIES, Identify, Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
 from pbengine.pages.templating import page
 from pbengine.service.assessment import AssessmentService
 from pbengine.service.assessment_replies import ProjectAssessmentOut
 from pbengine.service.errors import ConflictError, Principal, ServiceError, UnauthorizedError
-from pbengine.service.identity import principal_for
 from pbengine.service.rounds import RoundService, RoundView
 from pbengine.store.unit_of_work import UnitOfWork
 
@@ -96,13 +95,18 @@ class AssessPages(Controller):
 
     @post("/", status_code=200)
     async def with_code(
-        self, request: Request[Any, Any, Any], uow: Work, language: Lang, round_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        uow: Work,
+        language: Lang,
+        identify: Identify,
+        round_id: FromPath[int],
     ) -> Template:
         code = read_code(await request.form())
 
         def work() -> Template:
             view = RoundService(uow).view(round_id)
-            principal, refused = _holder(uow, view, code, language)
+            principal, refused = _holder(identify, view, code, language)
             if principal is None:
                 return refused
             return _Forms.of(uow, view, principal, code).page(language)
@@ -119,13 +123,18 @@ class AssessPages(Controller):
 
     @post("/save", status_code=200)
     async def save(
-        self, request: Request[Any, Any, Any], uow: Work, language: Lang, round_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        uow: Work,
+        language: Lang,
+        identify: Identify,
+        round_id: FromPath[int],
     ) -> Template:
         form = await request.form()
 
         def work() -> Template:
             view = RoundService(uow).view(round_id)
-            principal, refused = _holder(uow, view, read_code(form), language)
+            principal, refused = _holder(identify, view, read_code(form), language)
             if principal is None:
                 return refused
             return _save(uow, view, principal, form, language)
@@ -161,7 +170,7 @@ def _entry(
 
 
 def _holder(
-    uow: UnitOfWork, view: RoundView, code: str, language: Language
+    identify: Callable[[str], Principal], view: RoundView, code: str, language: Language
 ) -> tuple[Principal | None, Template]:
     """Who holds `code`, if they may assess in this round; otherwise the page saying why."""
     if view.phase is not Phase.ASSESSMENT:
@@ -172,7 +181,7 @@ def _holder(
         problem = "no_code"
     else:
         try:
-            principal = principal_for(uow, code)
+            principal = identify(code)
         except UnauthorizedError:
             problem = "unknown_code"
     if principal is not None and principal.assessor is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from litestar import Request
@@ -10,10 +12,15 @@ from litestar.di import NamedDependency, Provide
 from sqlmodel import Session
 
 from pbengine.pages.i18n import COOKIE, Language, choose
+from pbengine.service.errors import Principal
+from pbengine.service.identity import principal_throttled
+from pbengine.service.throttle import APP_STATE_KEY, Throttles
 from pbengine.store.unit_of_work import UnitOfWork
 
 Work = NamedDependency[UnitOfWork]
 Lang = NamedDependency[Language]
+Identify = NamedDependency[Callable[[str], Principal]]
+"""Who holds a code a resident typed; too many unknown ones from one address are refused."""
 
 # A year: a resident who chose a language should not have to choose it again each round.
 COOKIE_SECONDS = 365 * 24 * 3600
@@ -23,6 +30,12 @@ def provide_unit_of_work(session: NamedDependency[Session]) -> UnitOfWork:
     # The app's per-request session (closed, and so rolled back if uncommitted, at the end);
     # each service call commits or rolls back within it.
     return UnitOfWork(session)
+
+
+def provide_identify(request: Request[Any, Any, Any], uow: Work) -> Callable[[str], Principal]:
+    throttles: Throttles = request.app.state[APP_STATE_KEY]
+    client = request.client.host if request.client else "unknown"
+    return partial(principal_throttled, uow, wrong_codes=throttles.codes, client=client)
 
 
 def provide_language(request: Request[Any, Any, Any]) -> Language:
@@ -40,4 +53,5 @@ def language_cookie(language: Language) -> Cookie:
 DEPENDENCIES = {
     "uow": Provide(provide_unit_of_work, sync_to_thread=False),
     "language": Provide(provide_language, sync_to_thread=False),
+    "identify": Provide(provide_identify, sync_to_thread=False),
 }

@@ -15,6 +15,7 @@ from pbengine.pages.deps import provide_language
 from pbengine.pages.explain import N_
 from pbengine.pages.templating import page
 from pbengine.service.errors import NotFoundError, ServiceError
+from pbengine.service.throttle import ThrottledError
 
 logger = logging.getLogger("pbengine.pages")
 
@@ -22,6 +23,10 @@ NOT_FOUND = N_("There is no such page or round here.")
 BUSY = N_("The site is busy. Nothing was stored; please try again in a moment.")
 FAILED = N_("Something went wrong on our side. It has been logged; please try again later.")
 REFUSED = N_("This request could not be handled.")
+TOO_MANY = N_(
+    "Too many codes that do not exist were typed from here. Please wait a few minutes, then "
+    "type your code again."
+)
 
 
 def _page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
@@ -32,6 +37,10 @@ def _page(request: Request[Any, Any, Any], status: int, message: str) -> Respons
 def _service(request: Request[Any, Any, Any], exc: ServiceError) -> Response[Any]:
     if isinstance(exc, NotFoundError):
         return _page(request, 404, NOT_FOUND)
+    if isinstance(exc, ThrottledError):
+        response = _page(request, 429, TOO_MANY)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     logger.info("%s %s refused: %d %s", request.method, request.url.path, exc.status, exc.problem)
     return _page(request, exc.status, REFUSED)
 

@@ -19,12 +19,17 @@ from litestar.response import Redirect, Template
 from pbengine.core.money import parse_amount
 from pbengine.core.phases import Phase
 from pbengine.pages.ballot_form import BallotForm, choice_errors, message, read_ballot
-from pbengine.pages.deps import DEPENDENCIES, Lang, Work
+from pbengine.pages.deps import DEPENDENCIES, Identify, Lang, Work
 from pbengine.pages.explain import PHASES
 from pbengine.pages.i18n import Language
 from pbengine.pages.templating import page
-from pbengine.service.errors import PUBLIC, ConflictError, ServiceError, UnauthorizedError
-from pbengine.service.identity import principal_for
+from pbengine.service.errors import (
+    PUBLIC,
+    ConflictError,
+    Principal,
+    ServiceError,
+    UnauthorizedError,
+)
 from pbengine.service.proposals import ProposalService
 from pbengine.service.replies import ProjectOut
 from pbengine.service.rounds import RoundService, RoundView
@@ -58,12 +63,17 @@ class VotePages(Controller):
 
     @post("/review", status_code=200)
     async def review(
-        self, request: Request[Any, Any, Any], uow: Work, language: Lang, round_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        uow: Work,
+        language: Lang,
+        identify: Identify,
+        round_id: FromPath[int],
     ) -> Template:
         ballot = read_ballot(await request.form())
 
         def work() -> Template:
-            view, projects, errors = _checked(uow, language, round_id, ballot)
+            view, projects, errors = _checked(uow, identify, language, round_id, ballot)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             return page(
@@ -82,7 +92,12 @@ class VotePages(Controller):
 
     @post("/cast", status_code=200)
     async def cast(
-        self, request: Request[Any, Any, Any], uow: Work, language: Lang, round_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        uow: Work,
+        language: Lang,
+        identify: Identify,
+        round_id: FromPath[int],
     ) -> Template:
         form = await request.form()
         ballot = read_ballot(form)
@@ -90,11 +105,11 @@ class VotePages(Controller):
 
         def work() -> Template:
             # The same checks as the review: a cast posted without one meets them too.
-            view, _, errors = _checked(uow, language, round_id, ballot)
+            view, _, errors = _checked(uow, identify, language, round_id, ballot)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             try:
-                principal = principal_for(uow, ballot.voter_code)
+                principal = identify(ballot.voter_code)
                 has_points = view.config.vote_type.has_points
                 cast = VotingService(uow).cast(
                     principal, round_id, ballot.ballot(has_points), attempt
@@ -119,12 +134,16 @@ def _round(uow: UnitOfWork, round_id: int) -> tuple[RoundView, list[ProjectOut]]
 
 
 def _checked(
-    uow: UnitOfWork, language: Language, round_id: int, ballot: BallotForm
+    uow: UnitOfWork,
+    identify: Callable[[str], Principal],
+    language: Language,
+    round_id: int,
+    ballot: BallotForm,
 ) -> tuple[RoundView, list[ProjectOut], dict[str, str]]:
     """The round, its projects on the ballot, and what is wrong with this ballot (if anything):
     the checks the review and the cast both make."""
     view, projects = _round(uow, round_id)
-    errors = _code_errors(uow, view, ballot, language)
+    errors = _code_errors(identify, view, ballot, language)
     errors |= choice_errors(ballot, view.config, _costs(projects), language)
     return view, projects, errors
 
@@ -134,7 +153,7 @@ def _costs(projects: list[ProjectOut]) -> dict[str, Fraction]:
 
 
 def _code_errors(
-    uow: UnitOfWork, view: RoundView, ballot: BallotForm, language: Language
+    identify: Callable[[str], Principal], view: RoundView, ballot: BallotForm, language: Language
 ) -> dict[str, str]:
     config = view.config
     if view.phase is not Phase.VOTING:
@@ -142,7 +161,7 @@ def _code_errors(
     if not ballot.voter_code:
         return {"voter_code": message("no_code", config, language, "")}
     try:
-        principal = principal_for(uow, ballot.voter_code)
+        principal = identify(ballot.voter_code)
     except UnauthorizedError:
         return {"voter_code": message("unknown_code", config, language, "")}
     if not principal.is_resident:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from pbengine.service.errors import Principal, UnauthorizedError
+from pbengine.service.throttle import Throttle
 from pbengine.store.assessments import assessor_digest
 from pbengine.store.tables import TokenRow
 from pbengine.store.tokens import is_token, voter_code_digest
@@ -35,6 +36,19 @@ def principal_for(work: UnitOfWork | Session, secret: str) -> Principal:
         if issued is None or issued.source != "assessment":
             raise UnauthorizedError("unknown voter code", "authorization")
         return Principal(role="assessor", round_id=issued.round_id, assessor=assessor)
+
+
+def principal_throttled(
+    work: UnitOfWork | Session, secret: str, wrong_codes: Throttle, client: str
+) -> Principal:
+    """`principal_for`, but a client that sent too many unknown codes is refused (429)
+    before its next one is even looked up."""
+    wrong_codes.check(client)
+    try:
+        return principal_for(work, secret)
+    except UnauthorizedError:
+        wrong_codes.count(client)
+        raise
 
 
 def token_principal(token: TokenRow) -> Principal:

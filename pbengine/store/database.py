@@ -22,7 +22,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, make_url
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, event, make_url
 from sqlmodel import create_engine
 
 SQLITE_BUSY_SECONDS = 20.0
@@ -124,10 +126,27 @@ def packaged_migrations() -> Path:
     return folder
 
 
-def upgrade(engine: Engine, migrations: Path | None = None) -> None:
-    """Bring the schema to the latest revision (a no-op when it is already there)."""
+def _config(migrations: Path | None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations or packaged_migrations()))
+    return config
+
+
+def latest_revision(migrations: Path | None = None) -> str:
+    """The revision this code's migrations end at: what a ready database is at."""
+    head = ScriptDirectory.from_config(_config(migrations)).get_current_head()
+    assert head is not None, "the migrations folder holds no revision"
+    return head
+
+
+def database_revision(connection: Connection) -> str | None:
+    """The revision the database says it is at (None: never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, migrations: Path | None = None) -> None:
+    """Bring the schema to the latest revision (a no-op when it is already there)."""
+    config = _config(migrations)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -15,14 +15,12 @@ process signs with.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,6 @@ from pbengine.core.audit.signing import (
     signed_head,
 )
 from pbengine.settings import Settings, default_signing_key
-from pbengine.store import digest_key
 from pbengine.store.tables import utc_now
 
 FORMAT = "pbengine.signing-keys/1"
@@ -55,14 +52,6 @@ class Keyring:
     private_key: bytes
     created: str
     retired: tuple[dict[str, Any], ...] = field(default=())
-    digest_key: bytes = field(default=b"", repr=False)
-    """Keys the pseudonyms in the log (store/digest_key.py); its own file, never rotated."""
-
-    def pseudonym(self, text: str) -> str:
-        """HMAC-SHA256 of `text` under the digest key: who holds no key cannot test a guess."""
-        if not self.digest_key:
-            raise SigningKeyError("no digest key loaded: pseudonyms need one")
-        return hmac.new(self.digest_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     @property
     def key_id(self) -> str:
@@ -104,11 +93,7 @@ def load_or_create(path: Path) -> Keyring:
             logger.info("created signing key %s in %s", made.key_id, path)
     elif path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         logger.warning("signing key file %s is readable by others: chmod 600 it", path)
-    try:
-        secret = digest_key.load_or_create(digest_key.beside(path))
-    except digest_key.DigestKeyError as exc:
-        raise SigningKeyError(str(exc)) from None
-    return replace(_read(path), digest_key=secret)
+    return _read(path)
 
 
 def _read(path: Path) -> Keyring:
@@ -132,7 +117,7 @@ def rotate(path: Path) -> tuple[Keyring, Keyring]:
     old = load_or_create(path)
     now = utc_now().isoformat()
     retired = {**old.public()["keys"][0], "retired": now}
-    new = Keyring(_new_private_key(), now, (retired, *old.retired), old.digest_key)
+    new = Keyring(_new_private_key(), now, (retired, *old.retired))
     _write(path, new, create=False)
     logger.info("rotated signing key %s to %s in %s", old.key_id, new.key_id, path)
     return old, new

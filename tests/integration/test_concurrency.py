@@ -241,10 +241,12 @@ def test_bursts_on_one_voter_code_are_answered_and_the_record_replays(
         return answers
 
     for repeat in range(BURST_REPEATS):
-        # 1. The same resident revotes 50 times at once, no Idempotency-Key: each a revote.
+        # 1. The same resident revotes 50 times at once, no Idempotency-Key: each a revote,
+        # until the code has changed its ballot as often as the throttle allows (429).
         answers = burst([sending(url, r.ballot(i), as_voter(resident)) for i in range(BURST)])
-        assert {a.status for a in answers} <= {201, 409}
-        assert any(a.status == 201 for a in answers)
+        assert {a.status for a in answers} <= {201, 409, 429}
+        # Later repeats may find the code's changes used up (service/throttle.py).
+        assert repeat > 0 or any(a.status == 201 for a in answers)
 
         # 2. One ballot retried 50 times with one Idempotency-Key: cast once, the rest replay.
         key = {"Idempotency-Key": f"retry-{repeat}"}
@@ -260,7 +262,7 @@ def test_bursts_on_one_voter_code_are_answered_and_the_record_replays(
                 for i in range(BURST)
             ]
         )
-        assert {a.status for a in answers} <= {201, 409}
+        assert {a.status for a in answers} <= {201, 409, 429}
 
         # 4. Staff enter a paper ballot while the resident votes online, 25 of each at once.
         # If paper comes first, it is final; if online comes first, staff are refused (no
@@ -270,7 +272,7 @@ def test_bursts_on_one_voter_code_are_answered_and_the_record_replays(
             [sending(url, entry, r.staff)] * (BURST // 2)
             + [sending(url, r.ballot(1), as_voter(paper_voter))] * (BURST // 2)
         )
-        assert {a.status for a in answers} <= {201, 409}
+        assert {a.status for a in answers} <= {201, 409, 429}
         final |= {a.body["channel"] for a in answers if a.status == 201}
         assert final in ({"paper"}, {"online"})
         papers = [a.status for a in answers[: BURST // 2]]
