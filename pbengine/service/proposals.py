@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from pbengine.core.audit import kinds
-from pbengine.core.canonical import digest
 from pbengine.core.election_json import project_to_json
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import Phase
@@ -26,6 +25,7 @@ from pbengine.service.events import round_settings
 from pbengine.service.frozen import voting_has_opened
 from pbengine.service.replies import ProjectForCouncil, ProjectOut
 from pbengine.store.repository import ACCEPTED, MERGED, REJECTED, RoundRepository, to_project
+from pbengine.store.signing_keys import keyring
 from pbengine.store.tables import ProjectRow
 from pbengine.store.unit_of_work import UnitOfWork
 
@@ -87,11 +87,12 @@ class ProposalService:
                 kinds.PROPOSAL_SUBMITTED,
                 {
                     "project": project_to_json(to_project(project)),
-                    # Who proposed is for the council's eyes; the log holds a digest an
-                    # auditor can check a name against.
+                    # Who proposed is for the council's eyes; the log holds a digest keyed
+                    # with the server's secret, so that no one holding the record can test
+                    # a guessed name against it (the operator can, on a dispute).
                     "proposer_digest": None
                     if proposal.proposer is None
-                    else digest(proposal.proposer),
+                    else keyring().pseudonym(proposal.proposer),
                 },
             )
             reply = project_for_council(project)
@@ -212,9 +213,11 @@ def proposer_pseudonym(name: str) -> str:
     project of one proposer however they wrote their name, and not the name itself.
 
     The per-proposer cap groups projects by this, so it works on the log alone (replay)
-    and in exported files without revealing who proposed what.
+    and in exported files without revealing who proposed what. It is keyed with the
+    server's digest key (store/digest_key.py): unkeyed, anyone could try names until one
+    matched. Replay only compares pseudonyms, so it needs no key.
     """
-    return "proposer-" + digest(" ".join(name.split()).casefold())[:12]
+    return "proposer-" + keyring().pseudonym(" ".join(name.split()).casefold())[:12]
 
 
 def project_out(project: ProjectRow) -> ProjectOut:

@@ -15,12 +15,14 @@ process signs with.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from pbengine.core.audit.signing import (
     signed_head,
 )
 from pbengine.settings import Settings, default_signing_key
+from pbengine.store import digest_key
 from pbengine.store.tables import utc_now
 
 FORMAT = "pbengine.signing-keys/1"
@@ -52,6 +55,14 @@ class Keyring:
     private_key: bytes
     created: str
     retired: tuple[dict[str, Any], ...] = field(default=())
+    digest_key: bytes = field(default=b"", repr=False)
+    """Keys the pseudonyms in the log (store/digest_key.py); its own file, never rotated."""
+
+    def pseudonym(self, text: str) -> str:
+        """HMAC-SHA256 of `text` under the digest key: who holds no key cannot test a guess."""
+        if not self.digest_key:
+            raise SigningKeyError("no digest key loaded: pseudonyms need one")
+        return hmac.new(self.digest_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     @property
     def key_id(self) -> str:
@@ -93,7 +104,11 @@ def load_or_create(path: Path) -> Keyring:
             logger.info("created signing key %s in %s", made.key_id, path)
     elif path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         logger.warning("signing key file %s is readable by others: chmod 600 it", path)
-    return _read(path)
+    try:
+        secret = digest_key.load_or_create(digest_key.beside(path))
+    except digest_key.DigestKeyError as exc:
+        raise SigningKeyError(str(exc)) from None
+    return replace(_read(path), digest_key=secret)
 
 
 def _read(path: Path) -> Keyring:
@@ -117,7 +132,7 @@ def rotate(path: Path) -> tuple[Keyring, Keyring]:
     old = load_or_create(path)
     now = utc_now().isoformat()
     retired = {**old.public()["keys"][0], "retired": now}
-    new = Keyring(_new_private_key(), now, (retired, *old.retired))
+    new = Keyring(_new_private_key(), now, (retired, *old.retired), old.digest_key)
     _write(path, new, create=False)
     logger.info("rotated signing key %s to %s in %s", old.key_id, new.key_id, path)
     return old, new

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import random
+import stat
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pbengine.cli import main
+from pbengine.core.audit.result import result_hash
+from pbengine.core.canonical import digest
 from pbengine.formats.pabulib import read_file
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
@@ -24,7 +29,10 @@ from pbengine.service.replay import replay, verify_extends
 from pbengine.service.results import ResultsService
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
+from pbengine.settings import Settings
+from pbengine.store import digest_key
 from pbengine.store.database import make_engine, upgrade
+from pbengine.store.signing_keys import key_file, keyring
 from tests.conftest import FIXTURES
 from tests.integration.http import bearer, ok, refused, running_app
 from tests.integration.records import relinked
@@ -266,3 +274,87 @@ def test_no_record_and_so_no_tally_before_voting_closes(
             assert replay(record).ok
             assert main(["export", str(round_id), "--out", str(tmp_path / "late.json")]) == 0
             assert "warning" not in capsys.readouterr().err
+
+
+def pseudonyms(record: dict[str, Any]) -> list[str]:
+    return [
+        e["payload"]["project"]["attributes"]["proposer"]
+        for e in record["events"]
+        if e["type"] == "proposal.submitted"
+    ]
+
+
+def test_proposer_digests_are_keyed_and_the_key_is_in_no_record(engine: Engine) -> None:
+    """Who holds the record cannot test a guessed name; the per-proposer cap still groups a
+    proposer's projects (replay compares pseudonyms), and records with the old unkeyed
+    pseudonyms still replay."""
+    council = "Keyed"
+    staff = Principal(role="council", council=council)
+    document = {"rule": "greedy", "proposers": {"cap": "30%"}}
+    config = {"title": "k", "budget": "120000", "fairness": {"document": document}}
+    names = ["Green Society", "  green   SOCIETY", "Bob"]
+    with Session(engine) as session:
+        rounds, proposals = RoundService(session), ProposalService(session)
+        round_id = rounds.create(staff, RoundConfig.model_validate(config)).id
+        rounds.change_phase(staff, round_id, "proposals")
+        keys = [
+            proposals.propose(
+                Principal(), round_id, ProposalIn(title=n, cost_estimate="30000", proposer=n)
+            ).id
+            for n in names
+        ]
+        rounds.change_phase(staff, round_id, "review")
+        for key in keys:
+            proposals.review(staff, round_id, key, ReviewIn(decision="accept", cost="30000"))
+        rounds.change_phase(staff, round_id, "voting")
+        voting = VotingService(session)
+        for code in voting.issue_codes(staff, round_id, VoterCodesIn(count=3)):
+            voting.cast(principal_for(session, code), round_id, BallotIn(projects=keys))
+        rounds.change_phase(staff, round_id, "closed")
+        ResultsService(session).allocate(staff, round_id)
+        record = AuditService(session).record(AUDITOR, round_id).model_dump(mode="json")
+    assert replay(record).ok
+    # One cap of 36,000 per proposer: the Green Society's two projects are grouped.
+    first, second, bob = pseudonyms(record)
+    assert first == second != bob
+    assert len(record["result"]["selected"]) == 2
+    assert keys[2] in record["result"]["selected"]
+
+    # The pseudonym is the HMAC of the name under the server's key, in its own 0600 file.
+    path = digest_key.beside(key_file(Settings.from_env()))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    secret = bytes.fromhex(json.loads(path.read_text(encoding="utf-8"))["key"])
+    assert secret == keyring().digest_key
+    keyed = hmac.new(secret, b"green society", hashlib.sha256).hexdigest()
+    assert first == "proposer-" + keyed[:12]
+    # Guessing a name and hashing it, as the unkeyed digests allowed, matches nothing.
+    text = json.dumps(record)
+    for name in names:
+        guessed = " ".join(name.split()).casefold()
+        assert digest(guessed)[:12] not in text
+        assert digest(name) not in text
+        assert hashlib.sha256(name.encode()).hexdigest() not in text
+    assert secret.hex() not in text
+    digests = [
+        e["payload"]["proposer_digest"]
+        for e in record["events"]
+        if e["type"] == "proposal.submitted"
+    ]
+    assert digests[0] == hmac.new(secret, b"Green Society", hashlib.sha256).hexdigest()
+
+    # A record written before digests were keyed holds the unkeyed pseudonyms: it replays.
+    for name, pseudonym in zip(names, (first, second, bob), strict=True):
+        text = text.replace(pseudonym, "proposer-" + digest(" ".join(name.split()).casefold())[:12])
+    old = json.loads(text)
+    for event in old["events"]:
+        if event["type"] == "allocation.computed":
+            # The caps are listed by pseudonym, and the old ones sort otherwise.
+            result = event["payload"]["result"]
+            result["equalities"]["constraints"].sort(key=lambda c: c["label"])
+            event["payload"]["result_hash"] = result_hash(result)
+            old["result"], old["result_hash"] = result, result_hash(result)
+    old = relinked(old, old["events"])
+    assert pseudonyms(old)[0] != first
+    outcome = replay(old)
+    assert outcome.ok, outcome.problem
+    assert outcome.result_hash != record["result_hash"]  # the result names the pseudonyms

@@ -36,7 +36,14 @@ from pbengine.service.replay import replay, verify_signed_head
 from pbengine.service.rounds import RoundService
 from pbengine.service.voting import VoterCodesIn, VotingService
 from pbengine.settings import Settings
-from pbengine.store.signing_keys import Keyring, keyring, load_or_create, use_keyring
+from pbengine.store.signing_keys import (
+    Keyring,
+    SigningKeyError,
+    keyring,
+    load_or_create,
+    rotate,
+    use_keyring,
+)
 from tests.integration.http import Client, as_voter, bearer, ok, running_app
 
 COUNCIL = "Signham"
@@ -352,14 +359,27 @@ def test_the_key_file_is_made_private_at_first_start_and_kept_across_restarts(
     settings = Settings.from_env(env)
     assert settings.signing_key == key_file
     assert not key_file.exists()
-    key_ids = []
+    key_ids, digest_keys = [], []
+    secret_file = key_file.with_name(key_file.name.removesuffix(".json") + ".digest-key")
     for _ in range(2):  # a start, and a restart
         started = bootstrap(settings)  # what `pbengine serve` starts with
         with TestClient(create_app(started)) as client:
             key_ids.append(ok(client.get("/.well-known/pbengine-keys.json"))["current"])
         started.dispose()
+        digest_keys.append(keyring().digest_key)
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
     assert key_ids[0] == key_ids[1] == load_or_create(key_file).key_id
-    assert [
+    assert len(digest_keys[0]) == 32
+    assert digest_keys[0] == digest_keys[1] == load_or_create(key_file).digest_key
+    assert sorted(
         p.name for p in key_file.parent.iterdir() if "signing" in p.name or "keys" in p.name
-    ] == [key_file.name]
+    ) == sorted([key_file.name, secret_file.name])
+    # Rotating the signing key keeps the digest key: pseudonyms stay the same.
+    old, new = rotate(key_file)
+    assert old.key_id != new.key_id
+    assert old.digest_key == new.digest_key == load_or_create(key_file).digest_key
+    # A digest key file that cannot be read stops the start, naming the file.
+    secret_file.write_text("{}", encoding="utf-8")
+    with pytest.raises(SigningKeyError, match="digest key file"):
+        load_or_create(key_file)
