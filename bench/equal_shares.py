@@ -1,6 +1,7 @@
 """Equal Shares with completion, pbengine against pabutools in-process, in one run.
 
-    .venv/bin/python bench/equal_shares.py [--pabulib DIR] [--repeat 1] [--skip-pabutools-lodz]
+    .venv/bin/python bench/equal_shares.py [--pabulib DIR] [--repeat 1]
+        [--skip-pabutools-lodz] [--elections NAME.pb ...]
 
 Both sides parse outside the timer (pbengine `read_file`, pabutools
 `parse_pabulib` and `as_multiprofile`, its fast path), get the same tie-breaking
@@ -117,9 +118,12 @@ def main() -> int:
     parser.add_argument("--pabulib", type=Path, default=ROOT.parent / "shared" / "pabulib")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--skip-pabutools-lodz", action="store_true")
+    parser.add_argument(
+        "--elections", nargs="*", default=list(ELECTIONS), help="file names to compare"
+    )
     args = parser.parse_args()
     ok = True
-    for name in ELECTIONS:
+    for name in args.elections:
         path = args.pabulib / name
         ok &= compare(path, read_file(path), "equalshares/add1-exhaustive", args.repeat)
     lodz = read_file(args.pabulib / LODZ)

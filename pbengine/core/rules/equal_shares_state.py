@@ -11,6 +11,7 @@ fresh run at the higher budget reaches, so the run resumes from it
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd
 
 from pbengine.core.rules.approval_profile import Profile
 
@@ -210,7 +211,12 @@ class State:
         self.funded.append((best, self.round_no, rho, paid_in_full))
         del self.bound[best]
         self.alive[best] = False
-        self._rescale(rich)
+        # rho = rho_v / (denom * rich): only the part of rich not shared with rho must
+        # join the common denominator, which would otherwise grow by all of it each round.
+        common = gcd(rich, rho_v, rho_s)
+        rho_v, rho_s = rho_v // common, rho_s // common
+        if rich > common:
+            self._rescale(rich // common)
         new_class: dict[int, int] = {}
         for k in self.held[best]:
             # Poor supporters (less than rho, the same test as in _equal_payment) pay all
