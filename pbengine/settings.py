@@ -7,7 +7,7 @@ says, and a mistyped value fails at start with the variable's name.
 
 | variable | default | |
 | --- | --- | --- |
-| PBENGINE_DATABASE_URL | sqlite:///pbengine.sqlite3 | relative to the working directory |
+| PBENGINE_DATABASE_URL | pbengine.sqlite3 in the data folder | see `data_folder` |
 | PBENGINE_RULES | the presets shipped in the package | a folder of fairness presets (*.toml) |
 | PBENGINE_MIGRATIONS | the migrations shipped in the package | a folder holding Alembic's env.py |
 | PBENGINE_MAX_BODY | 67108864 (64 MiB) | the largest .pb import, in bytes |
@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_DATABASE_URL = "sqlite:///pbengine.sqlite3"
 # Real pabulib files reach 35 MB (Krakow 2024); anything much larger is refused with 413.
 DEFAULT_MAX_BODY = 64 * 1024 * 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -37,9 +36,23 @@ class SettingsError(ValueError):
     """An environment variable pbengine cannot use; the message names it."""
 
 
+def data_folder(env: Mapping[str, str]) -> Path:
+    """Where pbengine keeps its own files by default: XDG_DATA_HOME, else ~/.local/share.
+
+    Not the working directory: a token made from another folder must land in the database
+    the server reads (it used to make a new, empty database there and then fail with 401).
+    """
+    data = env.get("XDG_DATA_HOME") or Path(env.get("HOME") or Path.home()) / ".local" / "share"
+    return Path(data) / "pbengine"
+
+
+def default_database_url(env: Mapping[str, str]) -> str:
+    return f"sqlite:///{data_folder(env) / 'pbengine.sqlite3'}"
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default_factory=lambda: default_database_url(os.environ))
     presets_dir: Path | None = None
     """None: the presets shipped inside the package."""
     migrations_dir: Path | None = None
@@ -55,7 +68,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
-            database_url=env.get("PBENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=env.get("PBENGINE_DATABASE_URL") or default_database_url(env),
             presets_dir=_folder(env, "PBENGINE_RULES"),
             migrations_dir=_folder(env, "PBENGINE_MIGRATIONS"),
             max_body=_positive(env, "PBENGINE_MAX_BODY", DEFAULT_MAX_BODY),
@@ -65,7 +78,7 @@ class Settings:
             signing_key=Path(
                 env.get("PBENGINE_SIGNING_KEY")
                 or default_signing_key(
-                    env.get("PBENGINE_DATABASE_URL") or DEFAULT_DATABASE_URL, env
+                    env.get("PBENGINE_DATABASE_URL") or default_database_url(env), env
                 )
             ),
         )
@@ -77,8 +90,7 @@ def default_signing_key(database_url: str, env: Mapping[str, str] | None = None)
     database = database_url.removeprefix("sqlite:///")
     if database != database_url and database not in ("", ":memory:"):
         return Path(database + ".signing-keys.json")
-    data = (env or {}).get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "pbengine" / "signing-keys.json"
+    return data_folder(os.environ if env is None else env) / "signing-keys.json"
 
 
 def _folder(env: Mapping[str, str], name: str) -> Path | None:

@@ -279,16 +279,27 @@ def test_token_create_says_which_database_it_wrote(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PBENGINE_DATABASE_URL", raising=False)
-    monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli(capsys, "token", "create", "--role", "council", "--council", "Ours")
-    assert code == 0
-    # The default database is a file in the working directory: the command says which one.
-    database = tmp_path / "pbengine.sqlite3"
-    assert err == f"pbengine: database sqlite:///pbengine.sqlite3 ({database.resolve()})\n"
-    secret = out.strip()
-    assert secret
-    assert "\n" not in secret
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    database = tmp_path / "data" / "pbengine" / "pbengine.sqlite3"
+    # From any folder, the default database is the one file in the data folder (a token made
+    # in another folder used to land in a new database there), and the command says which.
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        create = ("token", "create", "--role", "council", "--council", "Ours")
+        code, out, err = run_cli(capsys, *create)
+        assert code == 0
+        assert err == f"pbengine: database sqlite:///{database}\n"
+        secret = out.strip()
+        assert secret
+        assert "\n" not in secret
     assert database.is_file()
+    assert not list((tmp_path / "one").iterdir())
+    listed = run_cli(capsys, "token", "list")[1].splitlines()[1:]
+    assert [line.split()[:3] for line in listed] == [
+        ["1", "council", "Ours"],
+        ["2", "council", "Ours"],
+    ]
 
 
 def test_serve_answers_over_http_and_logs_what_happens(tmp_path: Path) -> None:

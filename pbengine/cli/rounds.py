@@ -1,17 +1,19 @@
-"""Commands on the rounds database: `serve` (the HTTP API) and `token create`.
+"""Commands on the rounds database: `serve` (the HTTP API) and `token create|list|revoke`.
 
 Both write to the database the settings name, and say which: the default is a
-SQLite file in the working directory, so another folder means another database.
+SQLite file in the user's data folder (pbengine/settings.py), the same from any folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from pbengine import __version__
 from pbengine.bootstrap import bootstrap
 from pbengine.cli.common import Commands, UsageError
+from pbengine.cli.tokens import TOKEN_HEADER, token_line
 from pbengine.settings import Settings
 
 # `serve` hands uvicorn the app factory by name, as `uvicorn --factory` would: the command
@@ -30,7 +32,23 @@ def add_commands(commands: Commands) -> None:
     create.add_argument(
         "--name", default="", help="who holds it; recorded with the paper ballots they enter"
     )
+    create.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="how long it works, in days (default 90)",
+    )
     create.set_defaults(handler=_create_token)
+    listing = token_commands.add_parser(
+        "list", help="every token: who holds it, when it expires, when it was last used"
+    )
+    listing.add_argument("--council", help="only this council's tokens")
+    listing.set_defaults(handler=_list_tokens)
+    revoke = token_commands.add_parser(
+        "revoke", help="stop a token working at once (its staff sessions end too)"
+    )
+    revoke.add_argument("id", type=int, help="the token's number, as `token list` shows it")
+    revoke.set_defaults(handler=_revoke_token)
 
     serve = commands.add_parser(
         "serve", help="run the HTTP API (PBENGINE_DATABASE_URL, default SQLite)"
@@ -56,16 +74,56 @@ def _create_token(args: argparse.Namespace, settings: Settings) -> int:
     from sqlmodel import Session
 
     from pbengine.store.database import describe
-    from pbengine.store.tokens import create_token
+    from pbengine.store.tokens import DEFAULT_LIFETIME_DAYS, create_token
 
+    days = DEFAULT_LIFETIME_DAYS if args.days is None else args.days
+    if days <= 0:
+        raise UsageError("--days: a token must last at least one day")
     engine = bootstrap(settings)
     # On stderr: stdout carries only the secret, for scripts that capture it.
     print(f"pbengine: database {describe(settings.database_url)}", file=sys.stderr)
     with Session(engine) as session:
-        secret = create_token(session, role=args.role, council=args.council, label=args.name)
+        secret = create_token(
+            session, role=args.role, council=args.council, label=args.name, days=days
+        )
         session.commit()
     engine.dispose()
     print(secret)
+    return 0
+
+
+def _list_tokens(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from pbengine.store.database import describe
+    from pbengine.store.tokens import TokenRepository
+
+    engine = bootstrap(settings)
+    print(f"pbengine: database {describe(settings.database_url)}", file=sys.stderr)
+    with Session(engine) as session:
+        rows = TokenRepository(session).listing(args.council)
+        lines = [token_line(row, int(time.time())) for row in rows]
+    engine.dispose()
+    print("\n".join([TOKEN_HEADER, *lines]) if lines else "no tokens")
+    return 0
+
+
+def _revoke_token(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from pbengine.store.database import describe
+    from pbengine.store.tokens import TokenRepository
+
+    engine = bootstrap(settings)
+    where = describe(settings.database_url)
+    with Session(engine) as session:
+        row = TokenRepository(session).revoke(args.id)
+        held = None if row is None else f"{row.role}, {row.council}, {row.label or 'no name'}"
+        session.commit()
+    engine.dispose()
+    if held is None:
+        raise UsageError(f"no token {args.id} in database {where}")
+    print(f"token {args.id} ({held}) is revoked")
     return 0
 
 

@@ -20,8 +20,11 @@ def principal_for(work: UnitOfWork | Session, secret: str) -> Principal:
         if is_token(secret):
             token = uow.tokens.find(secret)
             if token is None:
-                raise UnauthorizedError("unknown or revoked token", "authorization")
-            return token_principal(token)
+                raise UnauthorizedError("unknown, expired or revoked token", "authorization")
+            principal = token_principal(token)
+            if uow.tokens.used(token):
+                uow.commit()
+            return principal
         assessor = assessor_digest(secret)
         voter = uow.ballots.voter_by_digest(voter_code_digest(secret))
         if voter is not None:

@@ -59,6 +59,7 @@ class SignInService:
                 # The same answer for a voter code, a typo or a revoked token.
                 raise UnauthorizedError("this is not a valid staff or auditor token", "token")
             uow.staff_sessions.close_expired()
+            uow.tokens.used(row)
             secret, opened = uow.staff_sessions.open(row, SESSION_SECONDS)
             uow.commit()
             return Grant(

@@ -1,7 +1,7 @@
 """Engines and schema upgrades.
 
 The URL comes from the settings (`PBENGINE_DATABASE_URL`): by default a
-SQLite file in the working directory (WAL mode, so readers do not block the
+SQLite file in the user's data folder (pbengine/settings.py; WAL mode, so readers do not block the
 writer); PostgreSQL with `postgresql+psycopg://user@host/db`.
 
 Changes to one round queue on both databases. A service that changes a round
@@ -40,7 +40,10 @@ POOL_TIMEOUT_SECONDS = 20
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         pool: dict[str, Any] = {}
-        if make_url(url).database not in (None, "", ":memory:"):
+        database = make_url(url).database
+        if database not in (None, "", ":memory:"):
+            # The default file sits in the user's data folder, which may not exist yet.
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
             # Connections to a file are cheap, and a request never waits for one: one
             # waiting for a connection while another holds one across a thread hop
             # (the API looks up the caller and runs the handler on different threads)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, delete, select
 
 from pbengine.store.tables import StaffSessionRow, TokenRow
-from pbengine.store.tokens import digest
+from pbengine.store.tokens import active_clause, digest
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class StaffSessionRepository:
             .join(TokenRow, col(TokenRow.id) == col(StaffSessionRow.token_id))
             .where(StaffSessionRow.session_hash == _digest(secret))
             .where(StaffSessionRow.expires_at > int(time.time()))
+            # A session lasts no longer than its token: revoking the token ends it.
+            .where(active_clause(int(time.time())))
         ).first()
         if found is None:
             return None

@@ -122,6 +122,11 @@ class TokenRow(SQLModel, table=True):
     # Who holds the token (a staff member's name); recorded with the paper ballots they enter.
     label: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utc_now)
+    # Seconds since the epoch, like staff sessions': compared in SQL on both databases.
+    expires_at: int | None = Field(default=None, sa_type=BigInteger)
+    """None: a token made before tokens expired; it lasts until revoked."""
+    revoked_at: int | None = Field(default=None, sa_type=BigInteger)
+    last_used_at: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class VoterCodeRow(SQLModel, table=True):
