@@ -51,7 +51,7 @@ class AuditService:
             result = copy.deepcopy(allocations[-1].payload["result"]) if allocations else None
             return RoundRecord(
                 format=RECORD_FORMAT,
-                engine=EngineInfo(name="pbengine", version=pbengine.__version__),
+                engine=_engine(events),
                 round=RecordRound(id=round_id, title=row.title, council=row.council),
                 rules=RecordRules(
                     rule=config.effective_rule,
@@ -101,6 +101,15 @@ class AuditService:
                 trackers=sorted(counted),
                 replaced=sorted(replaced),
             )
+
+
+def _engine(events: list[Event]) -> EngineInfo:
+    """The engine the round was created under, as its first event records it (replay checks
+    the header against it); for rounds from before it was recorded, this one."""
+    recorded = events[0].payload.get("engine") if events else None
+    if recorded is None:
+        return EngineInfo(name="pbengine", version=pbengine.__version__)
+    return EngineInfo(name=recorded["name"], version=recorded["version"])
 
 
 RECORD_AFTER_VOTING = (

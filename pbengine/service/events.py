@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pbengine
+
 from pbengine.store.repository import header_json
 from pbengine.store.tables import RoundRow
+
+
+def round_start(row: RoundRow, council: str) -> dict[str, Any]:
+    """A round's first event: its council, its id and the engine it starts under (so a
+    record's header can be checked against its own log), and its configuration."""
+    engine = {"name": "pbengine", "version": pbengine.__version__}
+    return {"council": council, "round": row.id, "engine": engine, **round_settings(row)}
 
 
 def round_settings(row: RoundRow) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from pbengine.service.access import (
 )
 from pbengine.service.config import RoundConfig, RoundPatch, validated_config
 from pbengine.service.errors import ConflictError, InvalidError, Principal
-from pbengine.service.events import ballot_event, round_settings
+from pbengine.service.events import ballot_event, round_settings, round_start
 from pbengine.service.frozen import FROZEN, frozen_settings, voting_has_opened
 from pbengine.service.imported_config import config_of_import
 from pbengine.service.preflight import (
@@ -75,7 +75,7 @@ class RoundService:
             check_names(config)
             row = uow.rounds.create(council=council, title=config.title, phase=Phase.DRAFT)
             _apply(uow.rounds, row, config)
-            uow.log.append(row, kinds.ROUND_CREATED, {"council": council, **round_settings(row)})
+            uow.log.append(row, kinds.ROUND_CREATED, round_start(row, council))
             view = _view(uow.rounds, row, config)
             uow.commit()
             return view
@@ -252,7 +252,7 @@ def _imported_events(
     row: RoundRow, council: str, election: Election
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """An imported round's log: the round, each project accepted, each ballot cast."""
-    yield kinds.ROUND_IMPORTED, {"council": council, **round_settings(row)}
+    yield kinds.ROUND_IMPORTED, round_start(row, council)
     for p in election.projects:
         yield kinds.PROJECT_ADDED, {"project": project_to_json(p), "status": ACCEPTED}
     for b in election.ballots:

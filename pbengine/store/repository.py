@@ -84,6 +84,8 @@ class RoundRepository:
             council=council, title=title, phase=phase, budget="0", vote_type="approval", rule=""
         )
         self.session.add(row)
+        # Its id now: the round's first event names it.
+        self.session.flush()
         return row
 
     def set_rules(

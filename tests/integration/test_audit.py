@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+import pbengine
 from pbengine.cli import main
 from pbengine.core.audit.result import result_hash
 from pbengine.core.canonical import digest
@@ -358,3 +359,80 @@ def test_proposer_digests_are_keyed_and_the_key_is_in_no_record(engine: Engine) 
     outcome = replay(old)
     assert outcome.ok, outcome.problem
     assert outcome.result_hash != record["result_hash"]  # the result names the pseudonyms
+
+
+def test_an_edited_header_fails_replay(
+    engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The round's id, title and council and the engine's version are tied to the log."""
+    staff = Principal(role="council", council="Headed")
+    with Session(engine) as session:
+        rounds, proposals = RoundService(session), ProposalService(session)
+        round_id = rounds.create(
+            staff, RoundConfig.model_validate({"title": "H", "budget": "9"})
+        ).id
+        draft = AuditService(session).record(AUDITOR, round_id).model_dump(mode="json")
+        rounds.change_phase(staff, round_id, "proposals")
+        key = proposals.propose(Principal(), round_id, ProposalIn(title="p", cost_estimate="5")).id
+        rounds.change_phase(staff, round_id, "review")
+        proposals.review(staff, round_id, key, ReviewIn(decision="accept", cost="5"))
+        rounds.change_phase(staff, round_id, "voting")
+        code = VotingService(session).issue_codes(staff, round_id, VoterCodesIn(count=1))[0]
+        VotingService(session).cast(
+            principal_for(session, code), round_id, BallotIn(projects=[key])
+        )
+        rounds.change_phase(staff, round_id, "closed")
+        record = AuditService(session).record(AUDITOR, round_id).model_dump(mode="json")
+    created = record["events"][0]["payload"]
+    assert (created["round"], created["council"]) == (round_id, "Headed")
+    assert (
+        record["engine"]
+        == created["engine"]
+        == {"name": "pbengine", "version": pbengine.__version__}
+    )
+    assert replay(record).ok
+    assert replay(draft).ok
+    assert draft["checkpoints"] == []
+
+    edits = {
+        ("round", "id"): round_id + 1,
+        ("round", "title"): "Another title",
+        ("round", "council"): "Another council",
+        ("engine", "version"): "9.9.9",
+        ("engine", "name"): "otherengine",
+    }
+    for (part, field), value in edits.items():
+        for original in (record, draft):
+            edited = json.loads(json.dumps(original))
+            edited[part][field] = value
+            outcome = replay(edited)
+            assert not outcome.ok, (part, field)
+            name = f"{part}.{field}"
+            assert outcome.problem is not None
+            assert outcome.problem.startswith(f"record field {name} ({value!r}) is not "), (
+                outcome.problem
+            )
+            assert outcome.problem.endswith("the record's header was edited")
+    # The checkpoints name the round too: a draft has none, the closed round four.
+    edited = json.loads(json.dumps(record))
+    edited["round"]["id"] = round_id + 1
+    edited["events"][0]["payload"]["round"] = round_id + 1
+    outcome = replay(relinked(edited, edited["events"]) | {"checkpoints": record["checkpoints"]})
+    assert outcome.problem is not None
+    assert "the round checkpoints[0] was signed for" in outcome.problem
+
+    saved = tmp_path / "edited.json"
+    edited = json.loads(json.dumps(record))
+    edited["round"]["title"] = "Another title"
+    saved.write_text(json.dumps(edited), encoding="utf-8")
+    assert main(["replay", str(saved)]) == 1
+    assert capsys.readouterr().out == (
+        "replay FAILED: record field round.title ('Another title') is not the title its log "
+        "configures ('H'): the record's header was edited\n"
+    )
+
+    # A log from before rounds recorded their id and engine still replays.
+    older = json.loads(json.dumps(draft))
+    for field in ("round", "engine"):
+        del older["events"][0]["payload"][field]
+    assert replay(relinked(older, older["events"])).ok

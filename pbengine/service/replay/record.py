@@ -15,6 +15,7 @@ from pbengine.core.audit.chain import first_break, head
 from pbengine.core.audit.result import first_difference, result_hash
 from pbengine.service.config import RoundConfig
 from pbengine.service.replay.errors import RecordError
+from pbengine.service.replay.header import check_header
 from pbengine.service.replay.rebuild import RebuiltRound
 from pbengine.service.replay.signed import check_signed_fields
 
@@ -47,6 +48,7 @@ def replay(record: Mapping[str, Any]) -> Replay:
         for event in events:
             state.apply(event)
         _check_rules(record, state)
+        check_header(record, events, state.config)
         recomputed = _check_record_result(record, state)
         # Last: a log that is wrong in itself is named for what is wrong with it, not for
         # the checkpoint that its change happens to break.
