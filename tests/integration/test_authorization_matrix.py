@@ -70,7 +70,7 @@ EXCLUDED = {
 class Row:
     method: str
     path: str
-    """The route as the app names it; {r} and the like are filled in from the world."""
+    """The route as the app names it; its {placeholders} are filled in from the world."""
     round: str | None
     """The kind of round the route is called on (World.round), or None."""
     statuses: tuple[int, ...]
@@ -578,6 +578,10 @@ def check_nothing_leaks(
             assert PROPOSER not in text, f"{where} named who proposed"
         if role != "council":
             assert CONTACT not in text, f"{where} showed a volunteer's contact"
+    # The private parts were there to leak: the council was shown them.
+    council_saw = " ".join(text for role, _, text in replies if role == "council")
+    assert PROPOSER in council_saw
+    assert CONTACT in council_saw
     assert any("/ballots" in line for line in lines), "the pbengine loggers logged nothing"
     for line in lines:
         assert not [s for s in secrets if s in line], f"a log line holds a secret: {line}"
