@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from pbengine.api import create_app
 from pbengine.service.throttle import Limit, Throttle, Throttles
 from pbengine.store.tables import TokenRow
-from pbengine.store.tokens import create_token, digest
+from pbengine.store.tokens import TokenRepository, create_token, digest
 from tests.integration.http import Client, as_voter, ok
 
 COUNCIL = "Authzville"
@@ -316,27 +316,30 @@ class World:
             "other council": self.token("council", OTHER, "Olga"),
             "auditor": self.token("auditor", COUNCIL, "Ada"),
             "other auditor": self.token("auditor", OTHER, "Otto"),
-            "expired": self.token("council", COUNCIL, "Eve", expires_at=int(time.time()) - 1),
-            "revoked": self.token("council", COUNCIL, "Rex", revoked_at=int(time.time())),
+            "expired": self.token("council", COUNCIL, "Eve", expired=True),
+            "revoked": self.token("council", COUNCIL, "Rex", revoked=True),
         }
         self.rounds: dict[str, Built] = {}
         self.assessment_code = ""
         self.acting = self.staff
 
-    def token(self, role: str, council: str, name: str, **dead: int) -> str:
+    def token(
+        self, role: str, council: str, name: str, *, expired: bool = False, revoked: bool = False
+    ) -> str:
         with Session(self.engine) as session:
             secret = create_token(session, role=role, council=council, label=name)
             session.commit()
-            if dead:
-                # Expiry and revocation as store/tokens.py keeps them; set on the row so that
-                # the test depends on neither the clock nor the command line.
-                found = session.exec(
-                    select(TokenRow).where(TokenRow.token_hash == digest(secret))
-                ).one()
-                for column, value in dead.items():
-                    setattr(found, column, value)
+            found = session.exec(
+                select(TokenRow).where(TokenRow.token_hash == digest(secret))
+            ).one()
+            assert found.id is not None
+            if revoked:
+                TokenRepository(session).revoke(found.id)
+            if expired:
+                # A token lasts at least a day: its expiry is moved into the past on its row.
+                found.expires_at = int(time.time()) - 1
                 session.add(found)
-                session.commit()
+            session.commit()
         return secret
 
     def headers(self, role: str, on: Built | None) -> dict[str, str]:
