@@ -49,7 +49,9 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[s
     # Framework-level refusals (malformed JSON, body too large, unknown route) concern the
     # request as a whole.
     field = "body" if exc.status_code in (400, 413) else None
-    return Response(error_body(exc.status_code, exc.detail, field), status_code=exc.status_code)
+    body = error_body(exc.status_code, exc.detail, field)
+    # A 405 must say which methods the route takes (`Allow`, RFC 9110); keep what it set.
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def database_busy(

@@ -39,6 +39,8 @@ REFUSALS = {
     "409": "the round's phase or state does not allow this now",
     "413": "the body is larger than this route takes",
     "422": "a field's value is refused (the field and the problem are named)",
+    "429": "too many unknown codes from this address, or ballots from this code, or proposals "
+    "from this address; send it again after Retry-After seconds (docs/security.md)",
     "503": "the database is busy or unreachable; send it again after Retry-After seconds",
 }
 
