@@ -7,7 +7,7 @@ from datetime import datetime
 from anyio import to_thread
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, RawBody
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.core.phases import Phase
@@ -74,6 +74,9 @@ class RoundOut(BaseModel):
 
 
 class PhaseIn(BaseModel):
+    # An unknown field (a council, a phase's time) is refused by name, never ignored.
+    model_config = ConfigDict(extra="forbid")
+
     phase: str = Field(description="the phase to move to: one step forward, or 'void'")
     reason: str | None = Field(
         default=None,
@@ -83,6 +86,8 @@ class PhaseIn(BaseModel):
 
 
 class AllocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     rule: str | None = Field(
         default=None,
         description="only the round's own rule is accepted; other rules: POST …/allocation/what-if",

@@ -596,13 +596,6 @@ def check_nothing_leaks(
 # Mass assignment (OWASP API3): each create or update body, as the caller the route is for,
 # with one field the server owns. The import's body is a .pb file, not JSON: what it may set
 # is the file format's (tests/integration/test_api.py).
-LENIENT = pytest.mark.xfail(
-    strict=True,
-    reason="pbengine/api/rounds.py: PhaseIn and AllocationIn ignore unknown fields (no "
-    "extra='forbid'); remove this mark once they refuse them",
-)
-
-
 # Object-level authorization (OWASP API1): a batch, volunteer or project of another
 # council's round, named through a round the caller may act on, is not found there, and
 # nothing of it changes. Each route is tried both ways: each council's staff, on their own
@@ -675,10 +668,9 @@ class Mass:
     value: Any
 
 
-def mass(*args: Any, lenient: bool = False) -> Any:
+def mass(*args: Any) -> Any:
     case = Mass(*args)
-    marks = [LENIENT] if lenient else []
-    return pytest.param(case, id=f"{case.method} {case.path} {case.owned}", marks=marks)
+    return pytest.param(case, id=f"{case.method} {case.path} {case.owned}")
 
 
 PASS = {"count": 1}
@@ -698,7 +690,6 @@ MASS = (
         {"phase": "proposals"},
         "council",
         OTHER,
-        lenient=True,
     ),
     mass("POST", f"{R}/outcomes", "draft", "council", {"key": "play", "title": "P"}, "round", 1),
     mass("POST", f"{R}/projects", "proposals", "anonymous", SWINGS, "status", "accepted"),
@@ -730,7 +721,7 @@ MASS = (
         "Someone else",
     ),
     mass("POST", f"{BATCH}/resolutions", "voting", "council", DECISION, "status", "counted"),
-    mass("POST", f"{R}/allocation", "closed", "council", {}, "selected", ["1"], lenient=True),
+    mass("POST", f"{R}/allocation", "closed", "council", {}, "selected", ["1"]),
     mass("POST", f"{R}/allocation/what-if", "allocated", "council", {}, "result_hash", "0"),
     mass("POST", f"{R}/successor", "published", "council", {"budget": "5"}, "council", OTHER),
     mass("POST", f"{R}/successor", "published", "council", {"budget": "5"}, "phase", "voting"),
