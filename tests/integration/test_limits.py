@@ -108,3 +108,15 @@ def test_anonymous_proposals_are_throttled_per_address(
     assert len(ok(client.get(f"{url}/projects"))) == 5
     clock.now += 601
     ok(client.post(f"{url}/projects", json=proposal), 201)
+
+
+def test_an_import_past_the_row_limits_is_refused_naming_the_limit(
+    client: Client, engine: Engine
+) -> None:
+    staff = bearer(engine, "council", "Limits")
+    projects = "".join(f"p{i};10\n" for i in range(10_001))
+    pb = f"META\nkey;value\nbudget;100\nvote_type;approval\nPROJECTS\nproject_id;cost\n{projects}"
+    answer = refused(client.post("/api/v1/rounds/import", content=pb, headers=staff), 422, "body")
+    assert answer["problem"] == "more than 10,000 rows in PROJECTS"
+    assert answer["line"] == 6 + 10_001  # the 10,001st project
+    assert ok(client.get("/api/v1/rounds")) == []

@@ -135,3 +135,29 @@ def test_unreadable_file_is_a_pabulib_error(tmp_path: Path) -> None:
     bad.write_bytes("META\nkey;value\ndescription;Łódź\n".encode("utf-16"))
     with pytest.raises(PabulibError, match="UTF-8"):
         read_file(bad)
+
+
+def _huge(projects: int, votes: int) -> str:
+    head = "META\nkey;value\nnum_projects;1\nbudget;100\nvote_type;approval\n"
+    listed = "".join(f"p{i};10\n" for i in range(projects))
+    cast = "".join(f"{i};p0\n" for i in range(votes))
+    return f"{head}PROJECTS\nproject_id;cost\n{listed}VOTES\nvoter_id;vote\n{cast}"
+
+
+@pytest.mark.parametrize(
+    ("projects", "votes", "section", "limit"),
+    [(10_001, 1, "PROJECTS", "10,000"), (1, 500_001, "VOTES", "500,000")],
+)
+def test_files_past_the_size_limits_are_refused_naming_them(
+    projects: int, votes: int, section: str, limit: str
+) -> None:
+    with pytest.raises(PabulibError) as refused:
+        read_text(_huge(projects, votes))
+    assert refused.value.message == f"more than {limit} rows in {section}"
+    # The line is the first row past the limit: the header rows come first.
+    header_lines = 7 if section == "PROJECTS" else 7 + projects + 2
+    assert refused.value.line == header_lines + int(limit.replace(",", "")) + 1
+
+
+def test_files_at_the_size_limits_are_read() -> None:
+    assert len(read_text(_huge(10_000, 1)).projects) == 10_000
