@@ -3,8 +3,10 @@ ballot trackers, and the public keys that check the signatures."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.service.audit import AuditService
@@ -21,12 +23,28 @@ class AuditController(Controller):
     @get(
         "/{round_id:int}/record",
         sync_to_thread=True,
-        summary="The round's record: event log, rules, engine version, result (auditor, council)",
+        summary="The round's record: event log, rules, engine version, result (auditor, council; "
+        "published=1: anyone, once published)",
         description="Check it offline with `pbengine replay record.json`. Available once "
         "voting closes: before that it would show the ballots cast so far, and the answer is "
         "409 (field `phase`); the head and the checkpoints are public in every phase.",
     )
-    def record(self, uow: Work, caller: Caller, round_id: FromPath[int]) -> RoundRecord:
+    def record(
+        self,
+        uow: Work,
+        caller: Caller,
+        round_id: FromPath[int],
+        published: Annotated[
+            bool,
+            Parameter(
+                description="the published record: public once the result is published; "
+                "ballots as commitments in the chain and their contents in a list apart, "
+                "so no tracker maps to a ballot",
+            ),
+        ] = False,
+    ) -> RoundRecord:
+        if published:
+            return AuditService(uow).published_record(round_id)
         return AuditService(uow).record(caller, round_id)
 
     @get(

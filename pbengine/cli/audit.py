@@ -24,6 +24,12 @@ def add_commands(commands: Commands) -> None:
     )
     export.add_argument("round", type=int, help="a round id in PBENGINE_DATABASE_URL")
     export.add_argument("--out", required=True, help="the record file to write (JSON)")
+    export.add_argument(
+        "--published",
+        action="store_true",
+        help="the published record: the ballots' contents apart from the chain, so that no "
+        "tracker maps to a ballot (once the result is published)",
+    )
     export.set_defaults(handler=_export)
 
     replay = commands.add_parser(
@@ -68,7 +74,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         settings,
         args.round,
         lambda session, auditor: (
-            AuditService(session).record(auditor, args.round),
+            AuditService(session).published_record(args.round)
+            if args.published
+            else AuditService(session).record(auditor, args.round),
             AuditService(session).phase(args.round),
         ),
     )

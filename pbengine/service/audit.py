@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from sqlmodel import Session
 
@@ -23,8 +24,10 @@ from pbengine.service.replies import (
     RoundRecord,
     Trackers,
 )
+from pbengine.service.secrecy import openings, published_ballots
 from pbengine.service.signed import checkpoints_of, public_keys
 from pbengine.service.signed_replies import Checkpoints
+from pbengine.store.tables import RoundRow
 from pbengine.store.unit_of_work import UnitOfWork
 
 
@@ -43,29 +46,16 @@ class AuditService:
                 raise ConflictError(
                     RECORD_AFTER_VOTING.format(id=round_id, phase=row.phase), "phase"
                 )
-            config = config_of(uow.rounds, row)
             events = uow.log.events(round_id)
-            allocations = [e for e in events if e.type == kinds.ALLOCATION_COMPUTED]
-            # A copy: the record's result is checked against the log's, so it must not be
-            # the same object as the one inside the allocation event.
-            result = copy.deepcopy(allocations[-1].payload["result"]) if allocations else None
-            return RoundRecord(
-                format=RECORD_FORMAT,
-                engine=_engine(events),
-                round=RecordRound(id=round_id, title=row.title, council=row.council),
-                rules=RecordRules(
-                    rule=config.effective_rule,
-                    fairness=None if config.fairness is None else config.fairness.document,
-                ),
-                # Built without validation: each event is read back from the log as written, and
-                # a record holds one per ballot.
-                events=[RecordEvent.model_construct(**e.to_json()) for e in events],
-                head=RecordHead(height=len(events), hash=events[-1].hash if events else GENESIS),
-                result=result,
-                result_hash=allocations[-1].payload["result_hash"] if allocations else None,
-                signing_keys=public_keys(),
-                checkpoints=checkpoints_of(uow, round_id),
-            )
+            return _record(uow, row, events, opened=openings(uow, round_id, events))
+
+    def published_record(self, round_id: int) -> RoundRecord:
+        """The record anyone may hold once the result is published: the chain (ballots as
+        commitments), and the counted ballots' contents apart from it, sorted."""
+        with self.uow as uow:
+            row = get_round(uow.rounds, round_id)
+            events = uow.log.events(round_id)
+            return _record(uow, row, events, ballots=published_ballots(uow, row, events))
 
     def phase(self, round_id: int) -> str:
         with self.uow as uow:
@@ -101,6 +91,41 @@ class AuditService:
                 trackers=sorted(counted),
                 replaced=sorted(replaced),
             )
+
+
+def _record(
+    uow: UnitOfWork,
+    row: RoundRow,
+    events: list[Event],
+    *,
+    opened: dict[str, Any] | None = None,
+    ballots: list[dict[str, Any]] | None = None,
+) -> RoundRecord:
+    assert row.id is not None
+    config = config_of(uow.rounds, row)
+    allocations = [e for e in events if e.type == kinds.ALLOCATION_COMPUTED]
+    # A copy: the record's result is checked against the log's, so it must not be the same
+    # object as the one inside the allocation event.
+    result = copy.deepcopy(allocations[-1].payload["result"]) if allocations else None
+    return RoundRecord(
+        format=RECORD_FORMAT,
+        engine=_engine(events),
+        round=RecordRound(id=row.id, title=row.title, council=row.council),
+        rules=RecordRules(
+            rule=config.effective_rule,
+            fairness=None if config.fairness is None else config.fairness.document,
+        ),
+        # Built without validation: each event is read back from the log as written, and a
+        # record holds one per ballot.
+        events=[RecordEvent.model_construct(**e.to_json()) for e in events],
+        head=RecordHead(height=len(events), hash=events[-1].hash if events else GENESIS),
+        result=result,
+        result_hash=allocations[-1].payload["result_hash"] if allocations else None,
+        signing_keys=public_keys(),
+        checkpoints=checkpoints_of(uow, row.id),
+        openings=opened,
+        ballots=ballots,
+    )
 
 
 def _engine(events: list[Event]) -> EngineInfo:

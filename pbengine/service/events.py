@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import pbengine
-
+from pbengine.core.audit.commitment import commitment
 from pbengine.store.repository import header_json
+from pbengine.store.signing_keys import keyring
 from pbengine.store.tables import RoundRow
 
 
@@ -44,6 +45,34 @@ def ballot_event(
         "points": points,
         "outcomes": outcomes,
         "attributes": attributes,
+        "channel": channel,
+        "staff": staff,
+        "replaces": replaces,
+    }
+
+
+def ballot_nonce(round_id: int, voter: str, number: int) -> str:
+    """The nonce a live ballot is committed with: the voter's `number`th ballot (0 first).
+
+    Derived under the server's digest key rather than stored, so the counted ballots can
+    always be opened for auditors and no one without the key can guess one."""
+    return keyring().pseudonym(f"pbengine.ballot-nonce/1\n{round_id}\n{voter}\n{number}")
+
+
+def sealed_ballot_event(
+    voter: str,
+    contents: dict[str, Any],
+    nonce: str,
+    *,
+    channel: str,
+    staff: str | None,
+    replaces: str | None,
+) -> dict[str, Any]:
+    """A live ballot as its event holds it: committed to, not shown (docs/audit.md,
+    "Ballot secrecy"), with what replay checks on the way."""
+    return {
+        "voter": voter,
+        "commitment": commitment(nonce, contents),
         "channel": channel,
         "staff": staff,
         "replaces": replaces,

@@ -244,3 +244,13 @@ class RoundRecord(Reply):
     checkpoints: list[SignedHead] = Field(
         default_factory=list, description="the signed head at each phase change"
     )
+    openings: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="full record: for each counted ballot's tracker, the nonce and ballot its "
+        "commitment opens to (docs/audit.md, Ballot secrecy)",
+    )
+    ballots: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="published record: the counted ballots' contents, sorted, apart from the "
+        "chain: no nonce, no voter key, so no tracker maps to one",
+    )

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from pbengine.core.audit import kinds
 from pbengine.core.audit.chain import Event
+from pbengine.core.audit.commitment import ballot_contents
 from pbengine.core.canonical import digest
 from pbengine.core.election_json import points_to_json
 from pbengine.core.phases import ORDER, Phase
@@ -36,7 +37,7 @@ from pbengine.service.ballots import (
     receipt,
 )
 from pbengine.service.errors import ConflictError, InvalidError, Principal
-from pbengine.service.events import ballot_event
+from pbengine.service.events import ballot_nonce, sealed_ballot_event
 from pbengine.service.replies import BallotCount, BallotReceipt
 from pbengine.service.signed import signed_receipt
 from pbengine.store.tables import BallotRow, RoundRow
@@ -226,12 +227,12 @@ def _stored(
     assert row.id is not None
     projects, points = choices
     attributes = json.loads(entry.voter.attributes_json)
-    payload = ballot_event(
+    contents = ballot_contents(projects, points_to_json(points), count.outcomes, attributes)
+    number = 0 if existing is None else existing.replaced + 1
+    payload = sealed_ballot_event(
         entry.voter.voter_key,
-        projects,
-        points_to_json(points),
-        count.outcomes,
-        attributes,
+        contents,
+        ballot_nonce(row.id, entry.voter.voter_key, number),
         channel=entry.channel,
         staff=entry.staff,
         replaces=None if existing is None else existing.receipt,

@@ -62,6 +62,11 @@ class BallotRepository:
             .execution_options(populate_existing=True)
         ).first()
 
+    def ballots(self, round_id: int) -> list[BallotRow]:
+        """Every counted ballot of the round (one per voter), in the order first cast."""
+        query = select(BallotRow).where(BallotRow.round_id == round_id)
+        return list(self.session.exec(query.order_by(BallotRow.position)))  # type: ignore[arg-type]
+
     def next_position(self, round_id: int) -> int:
         last = self.session.exec(
             select(func.max(BallotRow.position)).where(BallotRow.round_id == round_id)

@@ -18,4 +18,10 @@ def relinked(record: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, 
     # The signed checkpoints name the old hashes: such a record holds none (a forger with the
     # server's key could sign new ones; tests/integration/test_signing.py does).
     head = {"height": len(chained), "hash": parent}
-    return {**record, "events": chained, "head": head, "checkpoints": []}
+    relinked_record = {**record, "events": chained, "head": head, "checkpoints": []}
+    if record.get("openings"):
+        # Openings are filed under their ballots' trackers, which the new chain renames.
+        renamed = {old.get("hash"): new["hash"] for old, new in zip(events, chained, strict=True)}
+        openings = {renamed.get(t, t): o for t, o in record["openings"].items()}
+        relinked_record["openings"] = openings
+    return relinked_record

@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from pbengine.core.audit.commitment import ballot_contents, commitment
 from pbengine.service.audit import AuditService
 from pbengine.service.errors import OPERATOR
+from pbengine.service.events import ballot_nonce
 from pbengine.service.replay import replay
 from tests.integration.http import Client, as_voter, bearer, ok, refused, running_app
 
@@ -155,7 +157,7 @@ def test_an_override_needs_a_reason_and_the_record_keeps_it(client: Client, engi
     assert second["payload"]["override_reason"] == reason
     assert second["payload"]["replaces"] == online["tracker"]
     assert second["payload"]["staff"] == "Lee at the library"
-    assert second["payload"]["outcomes"] == []
+    assert v.record()["openings"][second["hash"]]["ballot"]["outcomes"] == []
 
 
 def test_an_override_works_where_revoting_is_off(client: Client, engine: Engine) -> None:
@@ -192,14 +194,17 @@ def test_a_revote_keeps_the_parts_it_leaves_out(client: Client, engine: Engine) 
     assert cleared["ballot"]["outcomes"] == []
     refused(v.online(code), 422, "projects")  # a revote that says nothing
 
-    # The log holds each whole ballot, so replay sees what was counted.
-    events = [e["payload"] for e in v.ballot_events()]
-    assert [(p["projects"], p["outcomes"]) for p in events] == [
-        ([a, b], ["safe", "parks"]),
-        ([c], ["safe", "parks"]),
-        ([c], ["parks"]),
-        ([a], []),
-    ]
+    # The log commits to each whole ballot, and the record opens the one counted.
+    events = v.ballot_events()
+    whole = [([a, b], ["safe", "parks"]), ([c], ["safe", "parks"]), ([c], ["parks"]), ([a], [])]
+    round_id = int(v.url.rsplit("/", 1)[1])
+    for number, (event, (projects, outcomes)) in enumerate(zip(events, whole, strict=True)):
+        nonce = ballot_nonce(round_id, event["payload"]["voter"], number)
+        contents = ballot_contents(projects, None, outcomes, {})
+        assert commitment(nonce, contents) == event["payload"]["commitment"]
+    assert v.record()["openings"] == {
+        events[-1]["hash"]: {"nonce": nonce, "ballot": ballot_contents([a], None, [], {})}
+    }
     assert v.count()["ballots"] == 1
 
     # A first ballot keeps nothing: what it leaves out is empty.

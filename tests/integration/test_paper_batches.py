@@ -237,7 +237,8 @@ def check_counted_in_the_record(
     assert [e["hash"] for e in casts] == counted["trackers"]
     assert [e["payload"]["channel"] for e in casts] == ["paper"] * 3
     assert [e["payload"]["staff"] for e in casts] == ["Kim"] * 3
-    assert [e["payload"]["projects"] for e in casts] == [[a], [a, b], [c]]
+    opened = r.record()["openings"]
+    assert [opened[e["hash"]]["ballot"]["projects"] for e in casts] == [[a], [a, b], [c]]
     assert event["type"] == "paper_batch.counted"
     assert event["hash"] == counted["event"]
     payload = event["payload"]

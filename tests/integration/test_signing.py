@@ -28,6 +28,7 @@ from pbengine.api import create_app
 from pbengine.bootstrap import bootstrap
 from pbengine.cli import main
 from pbengine.core.audit.chain import GENESIS, Event, next_event
+from pbengine.core.audit.commitment import commitment
 from pbengine.core.audit.signing import CHECKPOINT, RECEIPT, signed_head
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import Principal
@@ -240,18 +241,31 @@ def rewritten(record: Record, position: int, projects: list[str], server: Keyrin
     the ballot at `position` changed, every hash from there on recomputed with the core's
     chain functions, and the checkpoints signed again over the new hashes."""
     events = copy.deepcopy(record["events"])
-    events[position]["payload"]["projects"] = projects
+    openings = copy.deepcopy(record["openings"])
+    opening = openings[events[position]["hash"]]
+    opening["ballot"]["projects"] = projects
+    events[position]["payload"]["commitment"] = commitment(opening["nonce"], opening["ballot"])
     parent = events[position - 1]["hash"] if position else GENESIS
+    renamed = {}
     for event in events[position:]:
         linked = next_event(event["height"], parent, event["type"], event["at"], event["payload"])
+        renamed[event["hash"]] = linked.hash
         event.update(parent=parent, hash=linked.hash)
         parent = linked.hash
+    # The openings are filed under the ballots' trackers, which the rewrite changed.
+    openings = {renamed.get(t, t): o for t, o in openings.items()}
     checkpoints = [
         server.sign(CHECKPOINT, record["round"]["id"], Event(**events[c["height"] - 1]))
         for c in record["checkpoints"]
     ]
     head = {"height": len(events), "hash": parent}
-    return {**record, "events": events, "head": head, "checkpoints": checkpoints}
+    return {
+        **record,
+        "events": events,
+        "head": head,
+        "checkpoints": checkpoints,
+        "openings": openings,
+    }
 
 
 def test_a_consistent_rewrite_is_caught_by_every_later_receipt_and_checkpoint(
@@ -259,7 +273,8 @@ def test_a_consistent_rewrite_is_caught_by_every_later_receipt_and_checkpoint(
 ) -> None:
     ballots = [r["height"] - 1 for r in signed.receipts]
     changed = ballots[VOTERS // 2]
-    voted = signed.record["events"][changed]["payload"]["projects"]
+    tracker = signed.record["events"][changed]["hash"]
+    voted = signed.record["openings"][tracker]["ballot"]["projects"]
     other = [p for p in signed.projects if p not in voted][:1]
     forged_record = rewritten(signed.record, changed, other, keyring())
     assert replay(forged_record).ok, "the rewrite is consistent: replay alone cannot see it"

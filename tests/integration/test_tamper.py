@@ -20,6 +20,7 @@ import pytest
 from sqlmodel import Session
 
 from pbengine.core.audit.chain import next_event
+from pbengine.core.audit.commitment import ballot_contents, commitment
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import OPERATOR, Principal
@@ -181,10 +182,17 @@ def test_changing_any_field_of_the_result_is_detected(record: Record) -> None:
     fails({**record, "result_hash": _changed(record["result_hash"])}, "record field result_hash")
 
 
-def _forged_ballot(record: Record, voter: str) -> dict[str, Any]:
+Forged = tuple[dict[str, Any], dict[str, Any]]
+
+
+def _forged_ballot(record: Record, voter: str) -> Forged:
+    """A ballot event committing to a ballot, and the opening a forger would add for it."""
     projects = [p["project"] for p in record["result"]["decisions"]][:1]
     first = next(e for e in record["events"] if e["type"] == "ballot.cast")
-    return {**first["payload"], "voter": voter, "projects": projects, "replaces": None}
+    contents = ballot_contents(projects, None, [], {})
+    opening: dict[str, Any] = {"nonce": "forged", "ballot": contents}
+    sealed = commitment("forged", contents)
+    return {**first["payload"], "voter": voter, "commitment": sealed, "replaces": None}, opening
 
 
 def _voting_window(record: Record) -> range:
@@ -194,15 +202,20 @@ def _voting_window(record: Record) -> range:
     return range(opened + 1, closed + 1)
 
 
-def _insert(record: Record, at: int, payload: dict[str, Any], relink: bool) -> Record:
-    """A forged ballot event at position `at`; `relink`: the forger also re-hashes the rest."""
+def _insert(record: Record, at: int, ballot: Forged, relink: bool) -> Record:
+    """A forged ballot event at position `at`; `relink`: the forger also re-hashes the rest,
+    and files every opening under its ballot's new tracker, the forged one's too."""
+    payload, opening = ballot
     events = list(record["events"])
     parent = events[at - 1]["hash"]
     forged = next_event(at, parent, "ballot.cast", events[at - 1]["at"], payload).to_json()
     events.insert(at, forged)
     if not relink:
         return {**record, "events": events}
-    return relinked(record, events)
+    linked = relinked(record, events)
+    renamed = {old["hash"]: new["hash"] for old, new in zip(events, linked["events"], strict=True)}
+    openings = {renamed[t]: o for t, o in record["openings"].items()}
+    return {**linked, "openings": {**openings, renamed[forged["hash"]]: opening}}
 
 
 def test_a_forged_ballot_is_detected_wherever_it_is_put(record: Record) -> None:
@@ -232,7 +245,7 @@ def test_a_forged_ballot_is_detected_even_if_the_forger_rehashes_the_whole_log(
     voted = {e["payload"]["voter"] for e in record["events"] if e["type"] == "ballot.cast"}
     unused = sorted(issued - voted)
     chance = random.Random(11)
-    checks: list[tuple[int, dict[str, Any], str]] = []
+    checks: list[tuple[int, Forged, str]] = []
     for at in [*chance.sample(window, 12), *window[-3:]]:
         checks.append((at, _forged_ballot(record, "never-issued"), "forged ballot"))
         # A key issued but never used: before its issue the key gives the forgery away;
@@ -243,8 +256,8 @@ def test_a_forged_ballot_is_detected_even_if_the_forger_rehashes_the_whole_log(
     # A second ballot for a voter who did vote must name the ballot it replaces.
     voter = sorted(voted)[0]
     checks += [(at, _forged_ballot(record, voter), "replaces") for at in window[-3:]]
-    for at, payload, why in checks:
-        fails(_insert(record, at, payload, relink=True), why)
+    for at, ballot, why in checks:
+        fails(_insert(record, at, ballot, relink=True), why)
 
 
 FIELD_EDITS: list[tuple[str, Callable[[Record], None]]] = [

@@ -39,20 +39,12 @@ from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ServiceError
 from pbengine.service.frozen import frozen_settings
 from pbengine.service.replay.assessment import ASSESSMENT_HANDLERS
+from pbengine.service.replay.ballots import Ballot, ballot_cast, counted_ballots
 from pbengine.service.replay.delivery import DELIVERY_HANDLERS
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.paper import paper_batch_counted
 
 STARTS = (kinds.ROUND_CREATED, kinds.ROUND_IMPORTED)
-
-
-@dataclass
-class _Ballot:
-    projects: list[str]
-    points: list[str] | None
-    attributes: dict[str, str]
-    outcomes: list[str]
-    tracker: str
 
 
 @dataclass
@@ -70,7 +62,11 @@ class RebuiltRound:
     change the result as surely as a frozen setting."""
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     issued: set[str] = field(default_factory=set)
-    ballots: dict[str, _Ballot] = field(default_factory=dict)
+    ballots: dict[str, Ballot] = field(default_factory=dict)
+    openings: Mapping[str, Any] | None = None
+    """A full record's openings of the committed ballots, by tracker."""
+    published: list[Any] | None = None
+    """A published record's list of the counted ballots' contents."""
     cast: list[tuple[int, str, Mapping[str, Any]]] = field(default_factory=list)
     """Every ballot event: its height, its tracker and its payload (for paper batches)."""
     paper_batches: set[str] = field(default_factory=set)
@@ -171,34 +167,6 @@ class RebuiltRound:
             raise RecordError(f"{label}: the count does not match the voter keys")
         self.issued.update(keys)
 
-    def ballot(self, p: Mapping[str, Any], label: str, event: Mapping[str, Any]) -> None:
-        voter = str(p["voter"])
-        if self.imported and p["channel"] == "import":
-            if voter in self.ballots:
-                raise RecordError(f"{label}: a second imported ballot for voter {voter}")
-        else:
-            if self.phase is not Phase.VOTING:
-                raise RecordError(f"{label}: a ballot while the round is in {self.phase}")
-            if voter not in self.issued:
-                raise RecordError(f"{label}: forged ballot: no voter code was issued for {voter}")
-        earlier = self.ballots.get(voter)
-        if p["replaces"] != (None if earlier is None else earlier.tracker):
-            raise RecordError(f"{label}: it does not name the ballot it replaces")
-        on_ballot = {k for k, v in self.projects.items() if v["status"] == "accepted"}
-        unknown = [pid for pid in p["projects"] if pid not in on_ballot]
-        if unknown:
-            raise RecordError(f"{label}: names projects not on the ballot: {unknown}")
-        ballot = _Ballot(
-            list(p["projects"]),
-            p["points"],
-            dict(p["attributes"]),
-            list(p["outcomes"]),
-            str(event["hash"]),
-        )
-        # A replacement keeps the earlier ballot's place, as the store keeps its row.
-        self.ballots[voter] = ballot
-        self.cast.append((int(event["height"]), ballot.tracker, p))
-
     # -- allocation ----------------------------------------------------------------------
 
     def allocation(self, p: Mapping[str, Any], label: str, event: Mapping[str, Any]) -> None:
@@ -250,7 +218,7 @@ class RebuiltRound:
                 f"configuration's ({config.budget})"
             )
         try:
-            votes = [b.outcomes for b in self.ballots.values() if b.outcomes]
+            votes = [b.outcomes for _, b in counted_ballots(self) if b.outcomes]
             outcome, equalities = run_allocation(election, config, round_facts(config, votes))
         except ServiceError as exc:
             raise RecordError(f"{label}: the allocation cannot be recomputed: {exc}") from None
@@ -274,7 +242,7 @@ class RebuiltRound:
         ]
         ballots = [
             ballot_from_json(voter, b.projects, b.points, b.attributes)
-            for voter, b in self.ballots.items()
+            for voter, b in counted_ballots(self)
         ]
         return election_from_json(self.header, projects, ballots)
 
@@ -288,7 +256,7 @@ _HANDLERS = {
     kinds.PROPOSAL_SUBMITTED: RebuiltRound.proposal,
     kinds.PROPOSAL_REVIEWED: RebuiltRound.review,
     kinds.VOTER_CODES_ISSUED: RebuiltRound.codes,
-    kinds.BALLOT_CAST: RebuiltRound.ballot,
+    kinds.BALLOT_CAST: ballot_cast,
     kinds.ALLOCATION_COMPUTED: RebuiltRound.allocation,
     kinds.ALLOCATION_WHAT_IF: RebuiltRound.what_if,
     kinds.PAPER_BATCH_COUNTED: paper_batch_counted,

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pbengine.core.audit.chain import first_break, head
 from pbengine.core.audit.result import first_difference, result_hash
 from pbengine.service.config import RoundConfig
+from pbengine.service.replay.ballots import check_counted
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.header import check_header
 from pbengine.service.replay.rebuild import RebuiltRound
@@ -44,9 +45,10 @@ def replay(record: Mapping[str, Any]) -> Replay:
         if broken is not None:
             raise RecordError(broken.problem)
         _check_head(record, events)
-        state = RebuiltRound()
+        state = RebuiltRound(openings=record.get("openings"), published=record.get("ballots"))
         for event in events:
             state.apply(event)
+        check_counted(state)
         _check_rules(record, state)
         check_header(record, events, state.config)
         recomputed = _check_record_result(record, state)
