@@ -142,13 +142,20 @@ class RoundRepository:
         """The round's election, exactly as it was stored: its accepted projects and ballots."""
         row = self.round(round_id)
         projects = self.projects(round_id, status=ACCEPTED)
+        # Columns, not ORM rows: a city's 90,000 ballots built as mapped objects took 3.9 s of
+        # an allocation whose rule runs in 0.2 s (issue 16).
         ballots = self.session.exec(
-            select(BallotRow)
+            select(
+                BallotRow.voter_key,
+                BallotRow.projects_json,
+                BallotRow.points_json,
+                BallotRow.attributes_json,
+            )
             .where(BallotRow.round_id == round_id)
             .order_by(col(BallotRow.position))
         ).all()
         return election_from_json(
-            header_json(row), (to_project(p) for p in projects), (_ballot(b) for b in ballots)
+            header_json(row), (to_project(p) for p in projects), (_ballot(*b) for b in ballots)
         )
 
     def projects(self, round_id: int, status: str | None = None) -> list[ProjectRow]:
@@ -272,8 +279,10 @@ def _ballot_row(round_id: int, position: int, ballot: Ballot) -> dict[str, Any]:
     }
 
 
-def _ballot(row: BallotRow) -> Ballot:
-    points = None if row.points_json is None else json.loads(row.points_json)
+def _ballot(
+    voter_key: str, projects_json: str, points_json: str | None, attributes_json: str
+) -> Ballot:
+    points = None if points_json is None else json.loads(points_json)
     return ballot_from_json(
-        row.voter_key, json.loads(row.projects_json), points, json.loads(row.attributes_json)
+        voter_key, json.loads(projects_json), points, json.loads(attributes_json)
     )
