@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
-from pbengine.core.audit.chain import GENESIS, Event, next_event
+from pbengine.core.audit.chain import GENESIS, Event, next_event_from_text
 from pbengine.core.canonical import canonical
 from pbengine.store.tables import EventRow, RoundRow, utc_now
 
@@ -52,7 +52,7 @@ class EventLog:
         for type_, payload in entries:
             # Through JSON and back: the payload hashed is the payload stored and exported.
             text = canonical(payload)
-            event = next_event(height, parent, type_, at, json.loads(text))
+            event = next_event_from_text(height, parent, type_, at, json.loads(text), text=text)
             events.append(event)
             texts.append(text)
             height, parent = height + 1, event.hash

@@ -9,11 +9,13 @@ stands for the whole log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import Any
 
-from pbengine.core.canonical import digest
+from pbengine.core.canonical import canonical, digest
 
 GENESIS = "0" * 64
 """The parent of the first event."""
@@ -47,6 +49,31 @@ def event_hash(height: int, type_: str, at: str, payload: Mapping[str, Any], par
 def next_event(height: int, parent: str, type_: str, at: str, payload: Mapping[str, Any]) -> Event:
     """The event following a log of `height` events whose head is `parent`."""
     return Event(height, type_, at, payload, parent, event_hash(height, type_, at, payload, parent))
+
+
+def next_event_from_text(
+    height: int, parent: str, type_: str, at: str, payload: Mapping[str, Any], *, text: str
+) -> Event:
+    """`next_event`, for a payload whose canonical text the caller has already made.
+
+    The envelope's canonical text is assembled around it (keys in sorted order: at,
+    height, parent, payload, type), the same text byte for byte as encoding the whole
+    envelope again: an import of 90,000 ballots spent a third of its time encoding each
+    payload twice."""
+    text = (
+        f'{{"at":{_quoted(at)},"height":{height},"parent":{_quoted(parent)},'
+        f'"payload":{text},"type":{_quoted(type_)}}}'
+    )
+    return Event(height, type_, at, payload, parent, sha256(text.encode("utf-8")).hexdigest())
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9 _.:+\-]*")
+"""Characters JSON writes as they are: times, hashes and event types are made of them."""
+
+
+def _quoted(text: str) -> str:
+    # The common case without the encoder's call overhead; the same text either way.
+    return f'"{text}"' if _PLAIN.fullmatch(text) else canonical(text)
 
 
 @dataclass(frozen=True)
