@@ -18,7 +18,7 @@ After the last crash the round is closed and its record exported: its
 ballot.cast events are exactly the trackers acknowledged, one per voter, its
 heights run on without a gap, and it replays.
 
-By default 3 crashes per database, to keep CI's time; issue 15's 50 per
+By default 2 crashes per database, to keep CI's time; issue 15's 50 per
 database run with `-m load_full` (several minutes: each restart starts the
 server's processes again). The random moments come from a seed printed with
 every failure.
@@ -186,7 +186,7 @@ def crash_trials(served: Served, trials: int) -> None:
 
 
 def test_a_few_crashes_under_load(served: Served) -> None:
-    crash_trials(served, trials=3)
+    crash_trials(served, trials=2)
 
 
 @pytest.mark.load_full

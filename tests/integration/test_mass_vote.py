@@ -8,7 +8,7 @@ ballot for every voter. Then: no answer is a 5xx or missing, every voter got
 (its ballot.cast events against the trackers the clients were given), its
 heights run on without a gap, and it replays.
 
-By default 1,000 voters from 50 clients, so that the suite stays within CI's
+By default 400 voters from 32 clients, so that the suite stays within CI's
 time on a 2-core machine. The size issue 15 asks for, 10,000 voters from 200
 clients, runs with `-m load_full`: 7½ minutes on PostgreSQL with two
 workers on this machine, while other test runs kept it busy.
@@ -129,8 +129,8 @@ def mass_vote(served: Served, voters: int, clients: int) -> None:
     )
 
 
-def test_a_thousand_voters_from_fifty_clients(served: Served) -> None:
-    mass_vote(served, voters=1_000, clients=50)
+def test_four_hundred_voters_from_thirty_two_clients(served: Served) -> None:
+    mass_vote(served, voters=400, clients=32)
 
 
 @pytest.mark.load_full
