@@ -106,7 +106,7 @@ def sending(url: str, body: dict[str, Any], headers: dict[str, str]) -> Job:
 class LiveRound:
     """A round open for voting on the live server, set up over HTTP like a council would."""
 
-    def __init__(self, base: str, engine: Engine, voters: int) -> None:
+    def __init__(self, base: str, engine: Engine, voters: int, *, revote: bool = True) -> None:
         self.base = base
         self.staff = bearer(engine, "council", "Concurrency", name="Kim at the desk")
         self.auditor = bearer(engine, "auditor", "Concurrency")
@@ -116,6 +116,7 @@ class LiveRound:
                 "budget": "100000",
                 "outcomes": [{"key": "parks", "title": "Parks"}, {"key": "safe", "title": "Safe"}],
                 "ballot": {"type": "approval", "max_length": 3},
+                "revote": revote,
             }
             created = self._ok(c.post("/api/v1/rounds", json=config, headers=self.staff), 201)
             self.url = f"/api/v1/rounds/{created['id']}"
@@ -287,3 +288,44 @@ def test_bursts_on_one_voter_code_are_answered_and_the_record_replays(
     assert max(slowest) < CLIENT_TIMEOUT
     assert r.count() == 3
     r.close_and_check(tally)
+
+
+def same_voter_trials(
+    server: str, engine: Engine, clients: list[httpx.Client], trials: int
+) -> None:
+    """Issue 15's same-voter burst: per trial, a new code sends 50 submissions at once to a
+    round without revotes. Every other trial sends them with one Idempotency-Key (a client
+    retrying), the rest without (50 devices, one code). Exactly one ballot counts per trial;
+    the others are replays of its reply, or 409; never a server error."""
+    r = LiveRound(server, engine, trials, revote=False)
+    url = f"{server}{r.url}/ballots"
+    tally = Tally()
+    for trial, code in enumerate(r.codes):
+        keyed = trial % 2 == 0
+        headers = as_voter(code) | ({"Idempotency-Key": f"trial-{trial}"} if keyed else {})
+        bodies = [r.ballot(0 if keyed else i) for i in range(BURST)]
+        answers = in_parallel([sending(url, body, headers) for body in bodies], clients)
+        tally.add(answers)
+        assert tally.failures() == []
+        (first,) = [a for a in answers if a.status == 201 and not a.replayed]
+        others = [a for a in answers if a is not first]
+        if keyed:
+            assert all(a.status == 201 and a.replayed for a in others)
+            assert {a.body["tracker"] for a in others} == {first.body["tracker"]}
+        else:
+            assert {a.status for a in others} == {409}
+    assert r.count() == trials
+    r.close_and_check(tally)
+
+
+def test_fifty_submissions_for_one_code_count_once(
+    server: str, engine: Engine, clients: list[httpx.Client]
+) -> None:
+    same_voter_trials(server, engine, clients, trials=6)
+
+
+@pytest.mark.load_full
+def test_fifty_submissions_for_one_code_count_once_in_two_hundred_trials(
+    server: str, engine: Engine, clients: list[httpx.Client]
+) -> None:
+    same_voter_trials(server, engine, clients, trials=200)
