@@ -17,12 +17,15 @@ class Proxy:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
+        with self._lock:
+            self._stopped = False
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
@@ -31,7 +34,10 @@ class Proxy:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+        # Under the lock, so that a connection accepted just before the listener closed
+        # cannot be added after this snapshot and outlive the outage.
         with self._lock:
+            self._stopped = True
             cut, self._open = self._open, set()
         for sock in cut:
             with contextlib.suppress(OSError):
@@ -51,6 +57,10 @@ class Proxy:
                 continue
             upstream.settimeout(None)
             with self._lock:
+                if self._stopped:
+                    client.close()
+                    upstream.close()
+                    return
                 self._open |= {client, upstream}
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
