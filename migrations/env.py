@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import pbengine.store.checkpoints  # noqa: F401  (registers its table too)
+import pbengine.store.checkpoints  # registers its table too
 import pbengine.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from pbengine.settings import Settings
 from pbengine.store.database import make_engine
