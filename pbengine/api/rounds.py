@@ -19,7 +19,6 @@ from pbengine.service.config import (
     RoundConfig,
     RoundPatch,
 )
-from pbengine.service.errors import InvalidError
 from pbengine.service.proposals import ProposalService
 from pbengine.service.replies import PreflightReport, ResultsReport, RoundSummary, WhatIfReport
 from pbengine.service.results import ResultsService, WhatIf
@@ -223,17 +222,10 @@ class ImportController(Controller):
         title: FromQuery[str | None] = None,
         reallocation: FromQuery[str | None] = None,
     ) -> RoundOut:
-        text = _decode(body)
-
+        # Read, checked and stored in a worker thread, the body decoded as it is read: the
+        # event loop goes on answering other requests meanwhile.
         def work() -> RoundOut:
-            imported = RoundService(uow).import_pb(caller, text, title, reallocation)
+            imported = RoundService(uow).import_pb(caller, body, title, reallocation)
             return RoundOut.of(imported)
 
         return await to_thread.run_sync(work)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidError("the .pb file must be UTF-8 text", "body") from None

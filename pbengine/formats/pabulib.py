@@ -19,8 +19,10 @@ from __future__ import annotations
 from pbengine.formats.pabulib_layout import SECTIONS
 from pbengine.formats.pabulib_reader import (
     PabulibError,
+    PabulibStream,
     exclusive_sets_from_comment,
     read_file,
+    read_stream,
     read_text,
 )
 from pbengine.formats.pabulib_writer import write_file, write_text
@@ -28,8 +30,10 @@ from pbengine.formats.pabulib_writer import write_file, write_text
 __all__ = [
     "SECTIONS",
     "PabulibError",
+    "PabulibStream",
     "exclusive_sets_from_comment",
     "read_file",
+    "read_stream",
     "read_text",
     "write_file",
     "write_text",

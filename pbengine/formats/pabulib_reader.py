@@ -9,10 +9,9 @@ line and the problem.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,21 +21,24 @@ from pbengine.formats.pabulib_layout import (
     AMOUNT_LIMITS,
     INT_LIMITS,
     MISSING,
-    SECTIONS,
     TYPED_KEYS,
 )
+from pbengine.formats.pabulib_sections import (
+    MOST_ROWS,
+    PabulibError,
+    Row,
+    split_sections,
+)
 
-MOST_ROWS = {"PROJECTS": 10_000, "VOTES": 500_000}
-"""The most projects and votes a file may hold: 60 and 5 times the largest real elections
-here (Łódź 2022: 160 projects, 90,494 votes). A valid file of 3.8 million votes took a
-server to 8 GB before it was killed; one of a million projects took 98 s to accept."""
-
-
-class PabulibError(ValueError):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
-        self.line = line
-        self.message = message
+__all__ = [
+    "MOST_ROWS",
+    "PabulibError",
+    "PabulibStream",
+    "exclusive_sets_from_comment",
+    "read_file",
+    "read_stream",
+    "read_text",
+]
 
 
 def read_file(path: str | Path) -> Election:
@@ -51,27 +53,48 @@ def read_file(path: str | Path) -> Election:
     return read_text(text)
 
 
-def read_text(text: str) -> Election:
-    sections = _split_sections(text.removeprefix("\ufeff"))
-    meta_rows, projects_rows, votes_rows = (sections.get(name) for name in SECTIONS)
-    if meta_rows is None or projects_rows is None:
-        raise PabulibError(1, "a file needs a META and a PROJECTS section")
-    meta, meta_lines = _read_meta(meta_rows)
+def read_text(text: str | bytes) -> Election:
+    stream = read_stream(text)
+    return replace(stream.election, ballots=tuple(stream.ballots))
+
+
+@dataclass
+class PabulibStream:
+    """A file read up to its votes: the election without its ballots, and the ballots as
+    they are read. Each is checked as it comes; an error in any raises PabulibError."""
+
+    election: Election
+    """Everything but the ballots (`ballots` is empty)."""
+    ballots: Iterator[Ballot]
+    attribute_columns: tuple[str, ...]
+    """The VOTES columns each ballot's attributes hold, in file order."""
+
+
+def read_stream(source: str | bytes) -> PabulibStream:
+    """Read META and PROJECTS now, and the VOTES one row at a time as `ballots` is iterated.
+
+    Bytes are decoded as they are read (UTF-8, with or without a byte-order mark)."""
+    sections = split_sections(source)
+    meta, meta_lines = _read_meta(sections.meta)
     vote_type = _vote_type(meta, meta_lines)
-    projects = _read_projects(projects_rows)
+    projects = _read_projects(sections.projects)
     known = {p.id for p in projects}
-    ballots = _read_votes(votes_rows or [], known, vote_type)
-    return Election(
+    election = Election(
         budget=_meta_amount(meta, meta_lines, "budget", required=True) or Fraction(0),
         vote_type=vote_type,
         projects=tuple(projects),
-        ballots=tuple(ballots),
+        ballots=(),
         rule=meta.get("rule", "").strip(),
         limits=_limits(meta, meta_lines),
         score_threshold=_meta_amount(meta, meta_lines, "min_project_score_threshold"),
         meta={k: v for k, v in meta.items() if k not in TYPED_KEYS},
         exclusive_sets=exclusive_sets_from_comment(meta.get("comment", ""), known),
     )
+    if sections.votes is None:
+        return PabulibStream(election, iter(()), ())
+    columns, body = _votes_header(sections.votes, vote_type)
+    attributes = tuple(c for c in columns if c not in ("voter_id", "vote", "points"))
+    return PabulibStream(election, _read_votes(columns, body, known, vote_type), attributes)
 
 
 # Warsaw's files state conflicting projects in prose, e.g. "projects 201 and 1932
@@ -90,44 +113,6 @@ def exclusive_sets_from_comment(comment: str, known: set[str]) -> tuple[frozense
         if pair <= known and len(pair) == 2:
             found.append(pair)
     return tuple(found)
-
-
-Row = tuple[int, list[str]]
-
-
-def _split_sections(text: str) -> dict[str, list[Row]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
-    sections: dict[str, list[Row]] = {}
-    current: list[Row] | None = None
-    title_now, most = "", 0
-    start = 1
-    try:
-        for row in reader:
-            line = start
-            start = reader.line_num + 1
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            title = row[0].strip().upper()
-            if len(row) == 1 and title in SECTIONS:
-                if title in sections:
-                    raise PabulibError(line, f"section {title} appears twice")
-                current = sections[title] = []
-                # The header row counts too; META has no limit of its own.
-                title_now, most = title, MOST_ROWS.get(title, 10**9) + 1
-                continue
-            if current is None:
-                raise PabulibError(line, "expected a section title (META, PROJECTS or VOTES)")
-            current.append((line, row))
-            if len(current) > most:
-                raise PabulibError(line, f"more than {most - 1:,} rows in {title_now}")
-    except csv.Error as exc:
-        raise PabulibError(reader.line_num, f"unreadable CSV: {exc}") from None
-    order = [name for name in SECTIONS if name in sections]
-    if list(sections) != order:
-        raise PabulibError(
-            1, f"sections must come in the order META, PROJECTS, VOTES, not {list(sections)}"
-        )
-    return sections
 
 
 def _header(rows: list[Row], section: str, first: str) -> tuple[list[str], list[Row]]:
@@ -230,16 +215,22 @@ def _read_projects(rows: list[Row]) -> list[Project]:
     return projects
 
 
-def _read_votes(rows: list[Row], known: set[str], vote_type: VoteType) -> list[Ballot]:
-    if not rows:
-        return []
-    columns, body = _header(rows, "VOTES", "voter_id")
+def _votes_header(rows: Iterator[Row], vote_type: VoteType) -> tuple[list[str], Iterator[Row]]:
+    first = next(rows, None)
+    if first is None:
+        return ["voter_id", "vote"], iter(())
+    columns, _ = _header([first], "VOTES", "voter_id")
     if "vote" not in columns:
-        raise PabulibError(rows[0][0], "the VOTES header has no 'vote' column")
+        raise PabulibError(first[0], "the VOTES header has no 'vote' column")
     if vote_type.has_points and "points" not in columns:
-        raise PabulibError(rows[0][0], f"{vote_type} votes need a 'points' column")
-    ballots: list[Ballot] = []
-    for line, row in body:
+        raise PabulibError(first[0], f"{vote_type} votes need a 'points' column")
+    return columns, rows
+
+
+def _read_votes(
+    columns: list[str], rows: Iterable[Row], known: set[str], vote_type: VoteType
+) -> Iterator[Ballot]:
+    for line, row in rows:
         cells = _cells(line, row, columns, "VOTES")
         voter_id = cells.pop("voter_id")
         chosen = tuple(_split(cells.pop("vote")))
@@ -247,8 +238,7 @@ def _read_votes(rows: list[Row], known: set[str], vote_type: VoteType) -> list[B
         if unknown:
             raise PabulibError(line, f"voter {voter_id!r} votes for unknown project {unknown[0]!r}")
         points = _points(line, voter_id, cells.pop("points", None), chosen, vote_type)
-        ballots.append(Ballot(voter_id, chosen, points, cells))
-    return ballots
+        yield Ballot(voter_id, chosen, points, cells)
 
 
 def _points(

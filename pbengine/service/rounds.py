@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from pbengine.core.audit import kinds
 from pbengine.core.election import Election
-from pbengine.core.election_json import points_to_json, project_to_json
+from pbengine.core.election_json import project_to_json
 from pbengine.core.money import parse_amount
 from pbengine.core.phases import Phase, PhaseError, check_transition
-from pbengine.formats.pabulib import read_text, write_text
+from pbengine.formats.pabulib import write_text
 from pbengine.service.access import (
     config_of,
     council_of,
@@ -31,9 +31,10 @@ from pbengine.service.access import (
 )
 from pbengine.service.config import RoundConfig, RoundPatch, validated_config
 from pbengine.service.errors import ConflictError, InvalidError, Principal
-from pbengine.service.events import ballot_event, round_settings, round_start
+from pbengine.service.events import round_settings, round_start
 from pbengine.service.frozen import FROZEN, frozen_settings, voting_has_opened
 from pbengine.service.imported_config import config_of_import
+from pbengine.service.imports import ready_import
 from pbengine.service.preflight import (
     NotReadyError,
     check_names,
@@ -113,23 +114,27 @@ class RoundService:
     def import_pb(
         self,
         principal: Principal,
-        text: str,
+        source: str | bytes,
         title: str | None = None,
         reallocation: str | None = None,
     ) -> RoundView:
-        """A closed round holding a pabulib election's projects and ballots; `reallocation`
-        names how money released after publication is reallocated (default: carry)."""
+        """A closed round holding a pabulib election's projects and ballots (`source`: the
+        file's text, or its UTF-8 bytes); `reallocation` names how money released after
+        publication is reallocated (default: carry).
+
+        The file is read and checked before the transaction begins (service/imports.py):
+        the transaction only writes, and holds SQLite's one write lock that long only."""
+        council = council_of(principal)
+        ready = ready_import(source)  # PabulibError: the caller reports line and problem
+        election = ready.election
+        title = (title or election.meta.get("description") or "imported round")[:200]
+        config = config_of_import(election, title)
+        if reallocation is not None:
+            config = validated_config({**config.model_dump(), "reallocation": reallocation})
+        # Stored only if it reads back: a configuration that does not validate would make
+        # every later request on the round fail.
+        validated_config(config.model_dump(mode="json"))
         with self.uow as uow:
-            council = council_of(principal)
-            election = read_text(text)  # PabulibError: the caller reports line and problem
-            _check_one_ballot_per_voter(election)
-            title = (title or election.meta.get("description") or "imported round")[:200]
-            config = config_of_import(election, title)
-            if reallocation is not None:
-                config = validated_config({**config.model_dump(), "reallocation": reallocation})
-            # Stored only if it reads back: a configuration that does not validate would make
-            # every later request on the round fail.
-            validated_config(config.model_dump(mode="json"))
             round_id = uow.rounds.add(
                 election,
                 council=council,
@@ -139,6 +144,7 @@ class RoundService:
             )
             row = uow.rounds.round(round_id)
             uow.log.append_many(row, _imported_events(row, council, election))
+            uow.log.append_texts(row, kinds.BALLOTS_IMPORTED, ready.batches)
             view = _view(uow.rounds, row, config)
             uow.commit()
             return view
@@ -240,31 +246,14 @@ def _checked_move(current: Phase, target: str, reason: str | None) -> Phase:
     return to
 
 
-def _check_one_ballot_per_voter(election: Election) -> None:
-    seen: set[str] = set()
-    for ballot in election.ballots:
-        if ballot.voter_id in seen:
-            raise InvalidError(f"voter {ballot.voter_id!r} has two ballots; one per voter", "body")
-        seen.add(ballot.voter_id)
-
-
 def _imported_events(
     row: RoundRow, council: str, election: Election
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """An imported round's log: the round, each project accepted, each ballot cast."""
+    """An imported round's log begins with the round and each project accepted; its
+    ballots follow in batches (service/imports.py)."""
     yield kinds.ROUND_IMPORTED, round_start(row, council)
     for p in election.projects:
         yield kinds.PROJECT_ADDED, {"project": project_to_json(p), "status": ACCEPTED}
-    for b in election.ballots:
-        payload = ballot_event(
-            b.voter_id,
-            list(b.projects),
-            points_to_json(b.points),
-            [],
-            dict(b.attributes),
-            channel="import",
-        )
-        yield kinds.BALLOT_CAST, payload
 
 
 def _apply(rounds: RoundRepository, row: RoundRow, config: RoundConfig) -> None:

@@ -56,23 +56,44 @@ class EventLog:
             events.append(event)
             texts.append(text)
             height, parent = height + 1, event.hash
-        if events:
-            self.session.connection().execute(
-                _INSERT,
-                [
-                    {
-                        "round_id": row.id,
-                        "height": e.height,
-                        "type": e.type,
-                        "at": e.at,
-                        "payload_json": text,
-                        "parent": e.parent,
-                        "hash": e.hash,
-                    }
-                    for e, text in zip(events, texts, strict=True)
-                ],
-            )
+        self._insert(row.id, events, texts)
         return events
+
+    def append_texts(self, row: RoundRow, type_: str, texts: Iterable[str]) -> str:
+        """Events of one kind whose payloads the caller has already encoded: each text
+        must be `canonical(payload)`. For large payloads (an import's batches of ballots),
+        which are neither decoded again nor returned; the new head's hash is."""
+        self.session.flush()
+        assert row.id is not None
+        height, parent = self._head(row.id)
+        at = utc_now().isoformat()
+        events, written = [], []
+        for text in texts:
+            event = next_event_from_text(height, parent, type_, at, {}, text=text)
+            events.append(event)
+            written.append(text)
+            height, parent = height + 1, event.hash
+        self._insert(row.id, events, written)
+        return parent
+
+    def _insert(self, round_id: int, events: list[Event], texts: list[str]) -> None:
+        if not events:
+            return
+        self.session.connection().execute(
+            _INSERT,
+            [
+                {
+                    "round_id": round_id,
+                    "height": e.height,
+                    "type": e.type,
+                    "at": e.at,
+                    "payload_json": text,
+                    "parent": e.parent,
+                    "hash": e.hash,
+                }
+                for e, text in zip(events, texts, strict=True)
+            ],
+        )
 
     def _head(self, round_id: int) -> tuple[int, str]:
         """The next height and its parent, from the log itself (indexed by round and height)."""

@@ -22,6 +22,7 @@ from pbengine.core.election_json import (
 )
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.outcome import Decision, Outcome
+from pbengine.store.imported import imported_ballots, imported_count
 from pbengine.store.tables import AllocationRow, BallotRow, EventRow, ProjectRow, RoundRow
 
 # A project's review status.
@@ -144,7 +145,7 @@ class RoundRepository:
         projects = self.projects(round_id, status=ACCEPTED)
         # Columns, not ORM rows: a city's 90,000 ballots built as mapped objects took 3.9 s of
         # an allocation whose rule runs in 0.2 s (issue 16).
-        ballots = self.session.exec(
+        rows = self.session.exec(
             select(
                 BallotRow.voter_key,
                 BallotRow.projects_json,
@@ -154,9 +155,10 @@ class RoundRepository:
             .where(BallotRow.round_id == round_id)
             .order_by(col(BallotRow.position))
         ).all()
-        return election_from_json(
-            header_json(row), (to_project(p) for p in projects), (_ballot(*b) for b in ballots)
-        )
+        # An imported round's ballots are in its log alone (core/imported_ballots.py); a
+        # live round's, and those of rounds imported before, are rows.
+        ballots = [*imported_ballots(self.session, round_id), *(_ballot(*b) for b in rows)]
+        return election_from_json(header_json(row), (to_project(p) for p in projects), ballots)
 
     def projects(self, round_id: int, status: str | None = None) -> list[ProjectRow]:
         query = select(ProjectRow).where(ProjectRow.round_id == round_id)
@@ -203,7 +205,11 @@ class RoundRepository:
             .where(BallotRow.round_id == round_id)
             .group_by(col(BallotRow.channel))
         ).all()
-        return {channel: int(n) for channel, n in rows}
+        counted = {channel: int(n) for channel, n in rows}
+        imported = imported_count(self.session, round_id)
+        if imported:
+            counted["import"] = counted.get("import", 0) + imported
+        return counted
 
     def save_outcome(
         self, round_id: int, outcome: Outcome, report: dict[str, Any] | None = None

@@ -74,24 +74,67 @@ def test_sqlite_and_postgresql_records_replay_to_one_result_hash(
 
 
 def first_ballot(record: dict[str, Any]) -> int:
-    return next(i for i, e in enumerate(record["events"]) if e["type"] == "ballot.cast")
+    """The first event holding imported ballots (a batch of them, core/imported_ballots.py)."""
+    return next(i for i, e in enumerate(record["events"]) if e["type"] == "ballots.imported")
 
 
-def test_ballot_order_does_not_change_the_result_hash(engine: Engine) -> None:
+def test_ballot_order_does_not_change_the_result_hash(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches of 10: Assen's 84 ballots span 9 events, and move between them.
+    monkeypatch.setattr("pbengine.service.imports.BATCH", 10)
     record = imported_and_allocated(engine, ASSEN)
     events = record["events"]
-    ballots = [i for i, e in enumerate(events) if e["type"] == "ballot.cast"]
-    assert len(ballots) > 50
-    shuffled_ballots = [events[i] for i in ballots]
+    batches = [i for i, e in enumerate(events) if e["type"] == "ballots.imported"]
+    assert len(batches) == 9
+    listed = [b for i in batches for b in events[i]["payload"]["ballots"]]
+    assert len(listed) == 84
+    shuffled_ballots = list(listed)
     random.Random(2027).shuffle(shuffled_ballots)
-    assert shuffled_ballots != [events[i] for i in ballots]
+    assert shuffled_ballots != listed
     reordered = list(events)
-    for i, event in zip(ballots, shuffled_ballots, strict=True):
-        reordered[i] = event
+    for i in batches:
+        payload = events[i]["payload"]
+        first, count = payload["first"], payload["count"]
+        moved = {**payload, "ballots": shuffled_ballots[first : first + count]}
+        reordered[i] = {**events[i], "payload": moved}
     shuffled = relinked(record, reordered)
     outcome = replay(shuffled)
     assert outcome.ok, outcome.problem
     assert outcome.result_hash == record["result_hash"]
+
+
+def test_an_imported_ballot_is_checked_on_replay(engine: Engine) -> None:
+    record = imported_and_allocated(engine, ASSEN)
+    i = first_ballot(record)
+
+    def unknown_project(ballots: list[Any]) -> None:
+        ballots[0][1] = ["no-such-project"]
+
+    def same_voter_twice(ballots: list[Any]) -> None:
+        ballots[1][0] = ballots[0][0]
+
+    def one_dropped(ballots: list[Any]) -> None:
+        ballots.pop()
+
+    for change, problem in [
+        (unknown_project, "not on the ballot"),
+        (same_voter_twice, "a second imported ballot"),
+        (one_dropped, "count 84 but 83 ballots"),
+    ]:
+        tampered = json.loads(json.dumps(record))
+        change(tampered["events"][i]["payload"]["ballots"])
+        outcome = replay(relinked(tampered, tampered["events"]))
+        assert not outcome.ok
+        assert problem in str(outcome.problem), outcome.problem
+    # Without the ballots' count in step, the recomputed result gives a dropped one away.
+    dropped = json.loads(json.dumps(record))
+    payload = dropped["events"][i]["payload"]
+    payload["ballots"].pop()
+    payload["count"] -= 1
+    outcome = replay(relinked(dropped, dropped["events"]))
+    assert not outcome.ok
+    assert "differs" in str(outcome.problem), outcome.problem
 
 
 def test_wieliczka_record_replays_to_what_wieliczka_funded(
@@ -100,7 +143,10 @@ def test_wieliczka_record_replays_to_what_wieliczka_funded(
     path = shared / "Poland_Wieliczka_2023_Green_Budget.pb"
     funded = {p.id for p in read_file(path).projects if p.attributes.get("selected") == "1"}
     record = imported_and_allocated(engine, path)
-    assert len(record["events"]) > 6_000  # the import, 64 projects and 6,586 ballots
+    # The import, 64 projects, 6,586 ballots in batches of 2,000, and the allocation.
+    batches = [e["payload"] for e in record["events"] if e["type"] == "ballots.imported"]
+    assert [b["count"] for b in batches] == [2_000, 2_000, 2_000, 586]
+    assert len(record["events"]) == 1 + 64 + 4 + 1
     assert set(record["result"]["selected"]) == funded
     saved = tmp_path / "wieliczka.json"
     saved.write_text(json.dumps(record), encoding="utf-8")
@@ -124,9 +170,9 @@ def test_a_later_record_extends_an_earlier_one(engine: Engine) -> None:
 
     rewritten = json.loads(json.dumps(after))
     i = first_ballot(rewritten)
-    rewritten["events"][i]["payload"]["projects"] = []
+    rewritten["events"][i]["payload"]["ballots"][0][1] = []
     problem = verify_extends(before, relinked(rewritten, rewritten["events"]))
-    assert problem == f"event {i} (ballot.cast) was rewritten in the later record"
+    assert problem == f"event {i} (ballots.imported) was rewritten in the later record"
 
     shorter = relinked(after, after["events"][:-3])
     problem = verify_extends(before, shorter)
@@ -164,11 +210,12 @@ def test_export_replay_and_verify_extends_on_the_command_line(
     assert capsys.readouterr().out.startswith("extends OK")
 
     i = first_ballot(record)
-    record["events"][i]["payload"]["projects"].append("999")
+    record["events"][i]["payload"]["ballots"][0][1].append("999")
     late.write_text(json.dumps(record), encoding="utf-8")
     assert main(["replay", str(late)]) == 1
     assert capsys.readouterr().out == (
-        f"replay FAILED: event {i} (ballot.cast) was altered: its content does not match its hash\n"
+        f"replay FAILED: event {i} (ballots.imported) was altered: its content does not match "
+        "its hash\n"
     )
     assert main(["verify-extends", str(early), str(late)]) == 1
     capsys.readouterr()

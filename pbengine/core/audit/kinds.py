@@ -21,6 +21,9 @@ VOTER_CODES_ISSUED = "voter_codes.issued"
 """{count, attributes, voter_keys}: pseudonymous keys only, never the codes."""
 BALLOT_CAST = "ballot.cast"
 """{voter, projects, points, outcomes, attributes, channel, staff, replaces}."""
+BALLOTS_IMPORTED = "ballots.imported"
+"""{first, count, attributes, ballots}: a batch of an imported election's ballots, in file
+order (core/imported_ballots.py). Imports before it logged a ballot.cast per ballot."""
 ALLOCATION_COMPUTED = "allocation.computed"
 """{rule, settings, result, result_hash}: the round's result under its declared settings.
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pbengine.core.audit.commitment import FIELDS, opening_problem
+from pbengine.core.imported_ballots import listed_ballots
 from pbengine.core.phases import Phase
 from pbengine.service.replay.errors import RecordError
 
@@ -60,6 +61,28 @@ def ballot_cast(
     # A replacement keeps the earlier ballot's place, as the store keeps its row.
     state.ballots[voter] = ballot
     state.cast.append((int(event["height"]), tracker, p))
+
+
+def ballots_imported(
+    state: RebuiltRound, p: Mapping[str, Any], label: str, event: Mapping[str, Any]
+) -> None:
+    """A batch of an imported election's ballots (core/imported_ballots.py): checked one by
+    one as an imported ballot.cast is, and only while the imported round is closed."""
+    if not state.imported or state.phase is not Phase.CLOSED:
+        raise RecordError(f"{label}: imported ballots outside an imported round before its result")
+    if p["first"] != len(state.ballots):
+        raise RecordError(
+            f"{label}: its first ballot is number {p['first']}, after {len(state.ballots)}"
+        )
+    on_ballot = _accepted(state)
+    for n, (voter, projects, points, attributes) in enumerate(listed_ballots(p)):
+        if voter in state.ballots:
+            raise RecordError(f"{label}: a second imported ballot for voter {voter}")
+        unknown = [pid for pid in projects if pid not in on_ballot]
+        if unknown:
+            raise RecordError(f"{label}: voter {voter} names projects not on the ballot: {unknown}")
+        tracker = f"{event['hash']}:{n}"
+        state.ballots[voter] = Ballot(list(projects), points, attributes, [], tracker)
 
 
 def counted_ballots(state: RebuiltRound) -> list[tuple[str, Ballot]]:
@@ -129,8 +152,12 @@ def _contents(state: RebuiltRound, contents: Any, where: str) -> Ballot:
         raise RecordError(f"{where}: malformed ballot ({exc!r})") from None
 
 
+def _accepted(state: RebuiltRound) -> set[str]:
+    return {k for k, v in state.projects.items() if v["status"] == "accepted"}
+
+
 def _check_projects(state: RebuiltRound, projects: Any, label: str) -> None:
-    on_ballot = {k for k, v in state.projects.items() if v["status"] == "accepted"}
+    on_ballot = _accepted(state)
     unknown = [pid for pid in projects if pid not in on_ballot]
     if unknown:
         raise RecordError(f"{label}: names projects not on the ballot: {unknown}")

@@ -39,7 +39,12 @@ from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ServiceError
 from pbengine.service.frozen import frozen_settings
 from pbengine.service.replay.assessment import ASSESSMENT_HANDLERS
-from pbengine.service.replay.ballots import Ballot, ballot_cast, counted_ballots
+from pbengine.service.replay.ballots import (
+    Ballot,
+    ballot_cast,
+    ballots_imported,
+    counted_ballots,
+)
 from pbengine.service.replay.delivery import DELIVERY_HANDLERS
 from pbengine.service.replay.errors import RecordError
 from pbengine.service.replay.paper import paper_batch_counted
@@ -257,6 +262,7 @@ _HANDLERS = {
     kinds.PROPOSAL_REVIEWED: RebuiltRound.review,
     kinds.VOTER_CODES_ISSUED: RebuiltRound.codes,
     kinds.BALLOT_CAST: ballot_cast,
+    kinds.BALLOTS_IMPORTED: ballots_imported,
     kinds.ALLOCATION_COMPUTED: RebuiltRound.allocation,
     kinds.ALLOCATION_WHAT_IF: RebuiltRound.what_if,
     kinds.PAPER_BATCH_COUNTED: paper_batch_counted,
