@@ -11,15 +11,13 @@ a little more than the file itself, never as rows and objects (issue 15: a
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pbengine.core.canonical import canonical
 from pbengine.core.election import Election
 from pbengine.core.imported_ballots import BATCH, ballot_row, batch_payload
 from pbengine.formats.pabulib import read_stream
+from pbengine.service.bulk import bulk_work
 from pbengine.service.errors import InvalidError
 
 
@@ -40,7 +38,7 @@ def ready_import(source: str | bytes) -> ReadyImport:
     seen: set[str] = set()
     batches: list[str] = []
     rows: list[list[object]] = []
-    with collector_paused():
+    with bulk_work():
         for ballot in stream.ballots:
             if ballot.voter_id in seen:
                 raise InvalidError(
@@ -54,18 +52,3 @@ def ready_import(source: str | bytes) -> ReadyImport:
         if rows:
             batches.append(canonical(batch_payload(len(seen) - len(rows), columns, rows)))
     return ReadyImport(stream.election, batches, len(seen))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a file's ballots are made: they hold no
-    cycles, and its passes over the hundreds of thousands of new objects took almost half
-    of the parse (issue 16). Switched on again only if it was on: another import running
-    at the same time may have switched it off."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()

@@ -26,6 +26,7 @@ from pbengine.service.allocation import (
     run_allocation,
     what_if_config,
 )
+from pbengine.service.bulk import bulk_work
 from pbengine.service.config import Fairness, RoundConfig
 from pbengine.service.errors import ConflictError, ForbiddenError, InvalidError, Principal
 from pbengine.service.frozen import voting_has_opened
@@ -59,7 +60,7 @@ class ResultsService:
         `rule` may only name the round's own rule: a result that could be published is
         never computed under anything but the settings the round declares.
         """
-        with self.uow as uow:
+        with self.uow as uow, bulk_work():
             row = own_round(uow.rounds, principal, round_id)
             _check_allocatable(row)
             config = config_of(uow.rounds, row)
@@ -84,7 +85,7 @@ class ResultsService:
     def what_if(self, principal: Principal, round_id: int, ask: WhatIf) -> WhatIfReport:
         """The allocation another rule or fairness document would give: logged, labelled,
         stored apart from the round's results (only in the log), and never publishable."""
-        with self.uow as uow:
+        with self.uow as uow, bulk_work():
             row = own_round(uow.rounds, principal, round_id)
             _check_what_if_allowed(row)
             config = config_of(uow.rounds, row)
@@ -109,7 +110,7 @@ class ResultsService:
 
     def results(self, principal: Principal, round_id: int) -> ResultsReport:
         """The round's latest result, as computed when it was allocated."""
-        with self.uow as uow:
+        with self.uow as uow, bulk_work():
             row = get_round(uow.rounds, round_id)
             if not is_insider(principal, row) and not results_public(phase_of(row)):
                 raise ForbiddenError("results are public once the round is published", "phase")

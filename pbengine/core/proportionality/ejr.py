@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate
 from math import lcm
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from pbengine.core.election import Election, VoteType
 
@@ -142,10 +142,16 @@ class _Search:
         # ballot order as before.
         scale = lcm(*(w.denominator for w in self.worth)) if self.worth else 1
         scaled = [w.numerator * (scale // w.denominator) for w in self.worth]
+        # What each project adds to a voter's utility from W: its worth if funded, else 0.
+        from_w = [w if funded else 0 for w, funded in zip(scaled, self.funded, strict=True)]
+        position, worth_of = index.get, from_w.__getitem__
         values = []
         for ballot in election.ballots:
-            approved = {index[p] for p in ballot.projects if p in index}
-            values.append((sum(scaled[i] for i in approved if self.funded[i]), approved))
+            # map and a set in C, not a comprehension per ballot: 90,000 ballots a city.
+            listed = set(map(position, ballot.projects))
+            listed.discard(None)  # a withdrawn project is on no one's list
+            approved = cast("set[int]", listed)
+            values.append((sum(map(worth_of, approved)), approved))
         values.sort(key=lambda v: v[0])
         self.scale = scale
         self.utilities = [v for v, _ in values]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from pbengine.core.audit.chain import first_break, head
 from pbengine.core.audit.result import first_difference, result_hash
+from pbengine.service.bulk import bulk_work
 from pbengine.service.config import RoundConfig
 from pbengine.service.replay.ballots import check_counted
 from pbengine.service.replay.errors import RecordError
@@ -46,12 +47,13 @@ def replay(record: Mapping[str, Any]) -> Replay:
             raise RecordError(broken.problem)
         _check_head(record, events)
         state = RebuiltRound(openings=record.get("openings"), published=record.get("ballots"))
-        for event in events:
-            state.apply(event)
-        check_counted(state)
-        _check_rules(record, state)
-        check_header(record, events, state.config)
-        recomputed = _check_record_result(record, state)
+        with bulk_work():
+            for event in events:
+                state.apply(event)
+            check_counted(state)
+            _check_rules(record, state)
+            check_header(record, events, state.config)
+            recomputed = _check_record_result(record, state)
         # Last: a log that is wrong in itself is named for what is wrong with it, not for
         # the checkpoint that its change happens to break.
         check_signed_fields(record, events)
