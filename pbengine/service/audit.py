@@ -84,10 +84,15 @@ class AuditService:
             row = get_round(uow.rounds, round_id)
             if ORDER.index(Phase(row.phase)) <= ORDER.index(Phase.VOTING):
                 raise ForbiddenError("trackers are public once voting closes", "phase")
-            counted, replaced = _counted(uow.log.events(round_id))
+            events = uow.log.events(round_id)
+            counted, replaced = _counted(events)
+            # An imported election's ballots count too; their voters never had trackers.
+            imported = sum(
+                int(e.payload["count"]) for e in events if e.type == kinds.BALLOTS_IMPORTED
+            )
             return Trackers(
                 round=round_id,
-                ballots=len(counted),
+                ballots=len(counted) + imported,
                 trackers=sorted(counted),
                 replaced=sorted(replaced),
             )

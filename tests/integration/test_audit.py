@@ -104,6 +104,13 @@ def test_ballot_order_does_not_change_the_result_hash(
     assert outcome.result_hash == record["result_hash"]
 
 
+def test_an_imported_rounds_ballots_are_counted_without_trackers(engine: Engine) -> None:
+    with Session(engine) as session:
+        view = RoundService(session).import_pb(COUNCIL, ASSEN.read_bytes())
+        listing = AuditService(session).trackers(view.id)
+    assert (listing.ballots, listing.trackers, listing.replaced) == (84, [], [])
+
+
 def test_an_imported_ballot_is_checked_on_replay(engine: Engine) -> None:
     record = imported_and_allocated(engine, ASSEN)
     i = first_ballot(record)
