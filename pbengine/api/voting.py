@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +13,21 @@ from pbengine.api.auth import principal_of
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.api.throttles import throttles_of
 from pbengine.service.replies import BallotCount, BallotReceipt
-from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
+from pbengine.service.voting import BallotIn, BallotQueue, VoterCodesIn, VotingService
+
+QUEUE_KEY = "ballot_queue"
+_making_queue = threading.Lock()
+
+
+def queue_of(request: Request[Any, Any, Any]) -> BallotQueue:
+    """The app's ballot queue: one per app, as its database is (a queue shared by two apps
+    would cast one app's ballots in the other's database)."""
+    state = request.app.state
+    with _making_queue:
+        queue: BallotQueue | None = state.get(QUEUE_KEY)
+        if queue is None:
+            queue = state[QUEUE_KEY] = BallotQueue()
+    return queue
 
 
 class VoterCodesOut(BaseModel):
@@ -68,7 +83,7 @@ class VotingController(Controller):
         ballots = throttles_of(request).ballots
         if caller.voter_key is not None:
             ballots.check(caller.voter_key)
-        cast = VotingService(uow).cast(caller, round_id, data, idempotency_key)
+        cast = VotingService(uow, queue_of(request)).cast(caller, round_id, data, idempotency_key)
         if caller.voter_key is not None and not cast.replayed:
             ballots.count(caller.voter_key)
         headers = {"Idempotency-Replayed": "true"} if cast.replayed else {}

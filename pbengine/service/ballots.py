@@ -17,16 +17,14 @@ One code, one counted ballot, and no channel overwrites another silently
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pbengine.core.ballot_check import BallotError, check_ballot
-from pbengine.core.election import VoteType
-from pbengine.core.money import parse_amount
-from pbengine.service.access import own_round, require_known
+from pbengine.service.access import own_round
 from pbengine.service.config import Amount, RoundConfig
 from pbengine.service.errors import (
     ConflictError,
@@ -37,8 +35,8 @@ from pbengine.service.errors import (
 )
 from pbengine.service.replies import BallotReceipt, CountedBallot
 from pbengine.service.signed_replies import SignedHead
-from pbengine.store.repository import ACCEPTED, RoundRepository
-from pbengine.store.tables import BallotRow, RoundRow, VoterCodeRow
+from pbengine.store.ballots import StoredBallot, Voter
+from pbengine.store.tables import RoundRow
 from pbengine.store.tokens import voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
@@ -86,7 +84,7 @@ class BallotIn(BaseModel):
 class Entry:
     """Whose ballot this is, the channel it came by, and the staff member who entered it."""
 
-    voter: VoterCodeRow
+    voter: Voter
     channel: str
     staff: str | None
 
@@ -102,10 +100,18 @@ class Counted:
     """The parts kept from the voter's earlier ballot."""
 
 
-def entry_of(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: BallotIn) -> Entry:
-    """Who casts this ballot: a resident with their code, or staff giving a voter's code."""
+def entry_of(
+    uow: UnitOfWork,
+    principal: Principal,
+    row: RoundRow,
+    ballot: BallotIn,
+    voter_of: Callable[[str], Voter | None] | None = None,
+) -> Entry:
+    """Who casts this ballot: a resident with their code, or staff giving a voter's code.
+
+    `voter_of`: how to find a resident's voter by key, when the caller has them at hand."""
     if principal.is_resident:
-        return _resident(uow, principal, row, ballot)
+        return _resident(uow, principal, row, ballot, voter_of)
     if principal.role is None:
         raise UnauthorizedError(
             "voting needs a voter code: send 'Authorization: Bearer <code>'", "authorization"
@@ -115,7 +121,13 @@ def entry_of(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: Ballo
     return _staff(uow, principal, row, ballot)
 
 
-def _resident(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: BallotIn) -> Entry:
+def _resident(
+    uow: UnitOfWork,
+    principal: Principal,
+    row: RoundRow,
+    ballot: BallotIn,
+    voter_of: Callable[[str], Voter | None] | None,
+) -> Entry:
     if ballot.voter_code is not None or ballot.channel is not None:
         raise InvalidError(
             "voter_code and channel are for staff entering a ballot on paper", "voter_code"
@@ -127,8 +139,8 @@ def _resident(uow: UnitOfWork, principal: Principal, row: RoundRow, ballot: Ball
     if principal.round_id != row.id or principal.voter_key is None:
         raise ForbiddenError("this voter code is for another round", "authorization")
     assert row.id is not None
-    voter = uow.ballots.voter_by_key(row.id, principal.voter_key)
-    assert voter is not None
+    voter = (voter_of or partial(uow.ballots.voter_by_key, row.id))(principal.voter_key)
+    assert voter is not None  # the code was found under this key
     return Entry(voter, ONLINE, None)
 
 
@@ -157,7 +169,7 @@ def override_reason(ballot: BallotIn) -> str:
 
 
 def check_may_vote(
-    config: RoundConfig, existing: BallotRow | None, channel: str, ballot: BallotIn
+    config: RoundConfig, existing: StoredBallot | None, channel: str, ballot: BallotIn
 ) -> None:
     """One counted ballot per code, and no channel overwrites another silently."""
     if existing is None:
@@ -189,7 +201,7 @@ def check_may_vote(
         )
 
 
-def _described(ballot: BallotRow) -> str:
+def _described(ballot: StoredBallot) -> str:
     """'an online ballot was cast with it at 2027-05-04 18:02:11 UTC', for a refusal."""
     channel = ballot.channel
     how = "cast with it" if channel == ONLINE else "entered for it by council staff"
@@ -198,7 +210,7 @@ def _described(ballot: BallotRow) -> str:
     return f"{article} {channel} ballot was {how}{when}"
 
 
-def counted(ballot: BallotIn, existing: BallotRow | None, channel: str) -> Counted:
+def counted(ballot: BallotIn, existing: StoredBallot | None, channel: str) -> Counted:
     """The ballot to count: on a revote online, the parts left out are the earlier ones.
 
     A staff entry (paper, assisted, an override) is the whole of the voter's ballot
@@ -225,48 +237,9 @@ def counted(ballot: BallotIn, existing: BallotRow | None, channel: str) -> Count
     return Counted(projects, points, outcomes, kept)
 
 
-def checked_choices(
-    rounds: RoundRepository, row: RoundRow, config: RoundConfig, ballot: Counted
-) -> tuple[list[str], list[Fraction] | None]:
-    """The projects (and points) the ballot counts for, checked against the round's ballot."""
-    assert row.id is not None
-    vote_type = VoteType(row.vote_type)
-    if vote_type.has_points:
-        if ballot.projects:
-            raise InvalidError(
-                f"a {vote_type} ballot gives points: send 'points', not 'projects'", "projects"
-            )
-        projects = list((ballot.points or {}).keys())
-        points: list[Fraction] | None = [
-            parse_amount(value) for value in (ballot.points or {}).values()
-        ]
-    else:
-        projects, points = list(ballot.projects), None
-        if ballot.points is not None:
-            raise InvalidError(f"a {vote_type} ballot gives no points", "points")
-    _check_outcomes(config, ballot.outcomes)
-    if not projects and not ballot.outcomes:
-        raise InvalidError("the ballot names no project and no outcome priority", "projects")
-    costs = {p.project_key: parse_amount(p.cost) for p in rounds.projects(row.id, status=ACCEPTED)}
-    try:
-        check_ballot(vote_type, config.limits(), costs, projects, points)
-    except BallotError as exc:
-        raise InvalidError(exc.problem, exc.field) from None
-    return projects, points
-
-
-def _check_outcomes(config: RoundConfig, outcomes: list[str]) -> None:
-    keys = [o.key for o in config.outcomes]
-    require_known("outcome priority", "outcomes", outcomes, keys, "outcomes")
-    most = config.ballot.max_outcomes
-    if most is not None and len(outcomes) > most:
-        raise InvalidError(
-            f"{len(outcomes)} outcome priorities named, above the maximum of {most}",
-            "max_outcomes",
-        )
-
-
-def receipt(ballot: BallotRow, counted: Counted, signed: SignedHead | None = None) -> BallotReceipt:
+def receipt(
+    ballot: StoredBallot, counted: Counted, signed: SignedHead | None = None
+) -> BallotReceipt:
     """The reply to an accepted ballot: the whole ballot as counted, and what of it a revote
     left out and so kept, so a resident sees at once that their earlier choices stand."""
     assert ballot.cast_at is not None

@@ -20,6 +20,7 @@ from pbengine.core.audit import kinds
 from pbengine.core.double_entry import PaperBallot, decided
 from pbengine.core.phases import Phase
 from pbengine.service.access import config_of, own_round, phase_of
+from pbengine.service.ballot_batch import BallotBatch
 from pbengine.service.ballots import Entry
 from pbengine.service.errors import (
     ConflictError,
@@ -44,7 +45,6 @@ from pbengine.service.paper_entries import (
 )
 from pbengine.service.paper_replies import BatchCounted, BatchSummary, BatchView, PaperEntryOut
 from pbengine.service.paper_views import counted_event, entry_out, refuse_unready, summary, view
-from pbengine.service.voting import cast_step
 from pbengine.store.paper_batches import COUNTED, paper_ballot
 from pbengine.store.tables import PaperEntryRow, RoundRow
 from pbengine.store.unit_of_work import UnitOfWork
@@ -237,13 +237,14 @@ def _count(uow: UnitOfWork, principal: Principal, round_id: int, batch_id: int) 
     row, batch = _for_change(uow, principal, round_id, batch_id)
     refuse_unready(uow, row, batch)
     staff = _staff(principal)
-    trackers: list[str] = []
+    ballots = BallotBatch(uow, row)
+    staged = []
     for _, paper in batch.reconciliation.ballots:
         voter = uow.ballots.voter_by_digest(paper.code)
         assert voter is not None  # checked by _refuse_unready
-        stored, _, _ = cast_step(uow, row, Entry(voter, PAPER, staff), ballot_in(paper))
-        assert stored.receipt is not None
-        trackers.append(stored.receipt)
+        staged.append(ballots.stage(Entry(voter, PAPER, staff), ballot_in(paper)))
+    ballots.store()
+    trackers = [s.tracker() for s in staged]
     payload = counted_event(batch, staff, trackers)
     event = uow.log.append(row, kinds.PAPER_BATCH_COUNTED, payload)
     at = datetime.fromisoformat(event.at)

@@ -18,13 +18,15 @@ from pbengine.core.double_entry import PaperBallot, Reconciliation, reconcile, r
 from pbengine.core.election import VoteType
 from pbengine.core.money import plain
 from pbengine.core.phases import Phase
-from pbengine.service.access import config_of, phase_of
-from pbengine.service.ballots import BallotIn, check_may_vote, checked_choices, counted
+from pbengine.service.access import phase_of
+from pbengine.service.ballot_box import BallotBox, ballot_box, checked_choices
+from pbengine.service.ballots import BallotIn, check_may_vote, counted
 from pbengine.service.config import Amount, RoundConfig
 from pbengine.service.errors import ConflictError, InvalidError, ServiceError
 from pbengine.service.paper_replies import ProblemAt
+from pbengine.store.ballots import Voter
 from pbengine.store.paper_batches import decision_of, paper_ballot
-from pbengine.store.tables import PaperBatchRow, PaperEntryRow, RoundRow, VoterCodeRow
+from pbengine.store.tables import PaperBatchRow, PaperEntryRow, RoundRow
 from pbengine.store.tokens import voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
@@ -113,7 +115,7 @@ def loaded(uow: UnitOfWork, round_row: RoundRow, row: PaperBatchRow) -> Batch:
 
 def checked_paper_ballot(
     uow: UnitOfWork, row: RoundRow, config: RoundConfig, entered: PaperBallotIn
-) -> tuple[PaperBallot, VoterCodeRow]:
+) -> tuple[PaperBallot, Voter]:
     """The ballot as the batch keeps it (the code as its digest), checked as a cast is."""
     code = voter_code_digest(entered.voter_code)
     voter = uow.ballots.voter_by_digest(code)
@@ -121,7 +123,7 @@ def checked_paper_ballot(
         raise InvalidError("no such voter code in this round", "voter_code")
     ballot = BallotIn(projects=entered.projects, points=entered.points, outcomes=entered.outcomes)
     whole = counted(ballot, None, PAPER)
-    projects, points = checked_choices(uow.rounds, row, config, whole)
+    projects, points = checked_choices(ballot_box(uow, row, config), row, whole)
     paper = PaperBallot(
         code=code,
         hint=code_hint(entered.voter_code),
@@ -182,7 +184,7 @@ def own_pass(batch: PaperBatchRow, staff: str) -> int | None:
 
 
 def entry_notes(
-    uow: UnitOfWork, row: RoundRow, batch: Batch, entry: PaperEntryRow, voter: VoterCodeRow
+    uow: UnitOfWork, row: RoundRow, batch: Batch, entry: PaperEntryRow, voter: Voter
 ) -> list[str]:
     """What staff should look at now, though the entry is kept."""
     assert row.id is not None
@@ -222,22 +224,22 @@ def problems(uow: UnitOfWork, row: RoundRow, batch: Batch) -> list[ProblemAt]:
         shown = " and ".join(str(p) for p in positions)
         problem = f"positions {shown} carry the same voter code; a code counts once"
         found.append(ProblemAt(position=positions[-1], field="voter_code", problem=problem))
-    config = config_of(uow.rounds, row)
+    box = ballot_box(uow, row)
     for position, paper in ballots:
         try:
-            _cast_check(uow, row, config, paper)
+            _cast_check(uow, row, box, paper)
         except ServiceError as exc:
             problem = f"position {position} (code …{paper.hint}): {exc.problem}"
             found.append(ProblemAt(position=position, field=exc.field or "ballot", problem=problem))
     return found
 
 
-def _cast_check(uow: UnitOfWork, row: RoundRow, config: RoundConfig, paper: PaperBallot) -> None:
+def _cast_check(uow: UnitOfWork, row: RoundRow, box: BallotBox, paper: PaperBallot) -> None:
     """What casting the ballot would check, without casting it."""
     assert row.id is not None
     voter = uow.ballots.voter_by_digest(paper.code)
     if voter is None or voter.round_id != row.id:
         raise InvalidError("no such voter code in this round", "voter_code")
     ballot = ballot_in(paper)
-    check_may_vote(config, uow.ballots.ballot_of(row.id, voter.voter_key), PAPER, ballot)
-    checked_choices(uow.rounds, row, config, counted(ballot, None, PAPER))
+    check_may_vote(box.config, uow.ballots.ballot_of(row.id, voter.voter_key), PAPER, ballot)
+    checked_choices(box, row, counted(ballot, None, PAPER))
