@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,7 @@ def memory(pid: int) -> tuple[int, int]:
 
 
 def serve(url: str, folder: Path, port: int) -> subprocess.Popen[bytes]:
+    """`pbengine serve` on `url`, once it answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PBENGINE_")}
     env |= {
         "PBENGINE_DATABASE_URL": url,
@@ -98,7 +100,8 @@ def serve(url: str, folder: Path, port: int) -> subprocess.Popen[bytes]:
                 return process
         except httpx.HTTPError:
             time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    os.killpg(process.pid, signal.SIGTERM)
+    raise SystemExit(f"the server did not start on port {port} within 90 s")
 
 
 def token(folder: Path, url: str) -> str:
@@ -114,9 +117,17 @@ def token(folder: Path, url: str) -> str:
     return made.stdout.split()[-1]
 
 
-def once(kind: str, body: bytes, port: int) -> str:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def once(kind: str, body: bytes) -> str:
     with tempfile.TemporaryDirectory() as name, database(kind, Path(name)) as url:
         folder = Path(name)
+        port = free_port()
         process = serve(url, folder, port)
         try:
             secret = token(folder, url)
@@ -144,7 +155,6 @@ def main() -> int:
     parser.add_argument("--votes", type=int, default=500_000)
     parser.add_argument("--refused-votes", type=int, default=3_800_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--port", type=int, default=8731)
     args = parser.parse_args()
     for votes, short in ((args.votes, False), (args.refused_votes, True)):
         if not votes:
@@ -152,7 +162,7 @@ def main() -> int:
         body = big_file(votes, short=short)
         print(f"{votes:,} votes:")
         for kind in args.databases.split(","):
-            print("  " + once(kind, body, args.port), flush=True)
+            print("  " + once(kind, body), flush=True)
     return 0
 
 
