@@ -24,6 +24,7 @@ from pbengine.formats.pabulib import read_file
 from pbengine.service.audit import AuditService
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import OPERATOR, Principal
+from pbengine.service.events import ballot_event
 from pbengine.service.identity import principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay, verify_extends
@@ -100,6 +101,25 @@ def test_ballot_order_does_not_change_the_result_hash(
         reordered[i] = {**events[i], "payload": moved}
     shuffled = relinked(record, reordered)
     outcome = replay(shuffled)
+    assert outcome.ok, outcome.problem
+    assert outcome.result_hash == record["result_hash"]
+
+
+def test_a_record_of_an_import_logged_ballot_by_ballot_still_replays(engine: Engine) -> None:
+    """Imports before ballots.imported logged a ballot.cast per ballot (channel import)."""
+    record = imported_and_allocated(engine, ASSEN)
+    events: list[dict[str, Any]] = []
+    for event in record["events"]:
+        if event["type"] != "ballots.imported":
+            events.append(event)
+            continue
+        batch = event["payload"]
+        for voter, projects, points, values in batch["ballots"]:
+            attributes = dict(zip(batch["attributes"], values, strict=True))
+            cast = ballot_event(voter, projects, points, [], attributes, channel="import")
+            events.append({**event, "type": "ballot.cast", "payload": cast})
+    assert len(events) == len(record["events"]) - 1 + 84  # one batch, 84 ballots
+    outcome = replay(relinked(record, events))
     assert outcome.ok, outcome.problem
     assert outcome.result_hash == record["result_hash"]
 
