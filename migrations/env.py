@@ -6,7 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import pbengine.store.checkpoints  # registers its table too
-import pbengine.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import pbengine.store.tables  # registers the tables on SQLModel.metadata
+import pbengine.store.throttle_counts  # noqa: F401  (registers its table too)
 from pbengine.settings import Settings
 from pbengine.store.database import make_engine
 

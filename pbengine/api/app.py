@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from pbengine.api.assessment import AssessmentController
 from pbengine.api.audit import AuditController, signing_keys
-from pbengine.api.auth import principal_of
+from pbengine.api.auth import credentials_checked, principal_of
 from pbengine.api.codelivery import CoDeliveryController
 from pbengine.api.councils import CouncilController, SuccessorController
 from pbengine.api.delivery import DeliveryController, ReallocationController
@@ -78,7 +78,11 @@ def api_config(
     arguments the environment decides.
     """
     settings = settings or Settings.from_env()
-    engine = engine or bootstrap(settings)
+    if engine is None:
+        engine = bootstrap(settings)
+        # A server's app, perhaps one of several worker processes: its throttles count in
+        # the database they share. An app handed its engine (a test's) counts alone.
+        throttles = throttles or Throttles.kept_in(engine)
 
     def provide_session() -> Iterator[Session]:
         # Closing a session that was not committed rolls it back: a failed request stores nothing.
@@ -95,6 +99,7 @@ def api_config(
             "caller": Provide(principal_of, sync_to_thread=True),
         },
         exception_handlers=_logged_handlers(HANDLERS),
+        guards=[credentials_checked(engine)],
         before_send=[_log_round_changes],
         middleware=[request_log],
         # Logging is the standard module's, set up by pbengine.bootstrap; Litestar's own

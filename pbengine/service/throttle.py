@@ -1,9 +1,10 @@
 """Throttles: how often one client may guess codes, one code may vote, one address propose.
 
 Each throttle counts events per key in a sliding window and refuses, with the
-seconds to wait, once a key reaches its limit. They live in the server's
-memory: a process restart forgets them, and with several worker processes
-each counts its own share (so the limits are per worker; docs/security.md).
+seconds to wait, once a key reaches its limit. Where the counts are kept is a
+`Tally`: the server's are in its database (store/throttle_counts.py), so that
+every worker process of one server, and every server on one database, counts
+against the same limit; a throttle made alone keeps them in its own memory.
 
 Why these three (issue 15):
 - **wrong codes, per client address**: a voter code has 80 bits (store/tokens.py),
@@ -23,13 +24,17 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
 
 from pbengine.service.errors import ServiceError
+from pbengine.store.throttle_counts import DatabaseTally, tally_engine
 
 APP_STATE_KEY = "throttles"
 """Where an app keeps its Throttles, for every adapter it serves to find."""
 MAX_KEYS = 100_000
-"""Keys remembered per throttle; the least recently seen are forgotten first."""
+"""Keys remembered per throttle in memory; the least recently seen are forgotten first."""
 
 
 class ThrottledError(ServiceError):
@@ -48,51 +53,108 @@ class Limit:
     """What the refused caller is told, before how long to wait."""
 
 
-class Throttle:
-    def __init__(self, limit: Limit, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.clock = clock
+CODES = Limit(20, 600, "too many unknown codes from this address")
+BALLOTS = Limit(10, 600, "this code has voted too often")
+PROPOSALS = Limit(30, 600, "too many proposals from this address")
+
+
+class Tally(Protocol):
+    """Where a throttle keeps the times of its events."""
+
+    def recent(self, key: str, since: float) -> list[float]:
+        """The times of `key`'s events after `since`, oldest first."""
+        ...
+
+    def add(self, key: str, at: float) -> None:
+        """One event of `key` at `at`."""
+        ...
+
+
+class MemoryTally:
+    """Events in this process's memory: a restart forgets them, and another process never
+    sees them."""
+
+    def __init__(self) -> None:
         self._seen: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def check(self, key: str) -> None:
-        """Refuse (ThrottledError) if `key` has reached its limit; counts nothing."""
+    def recent(self, key: str, since: float) -> list[float]:
         with self._lock:
-            wait = self._wait(key, self.clock())
-        if wait is not None:
-            raise ThrottledError(f"{self.limit.refusal}; try again in {wait} s", wait)
+            times = self._seen.get(key)
+            if times is None:
+                return []
+            while times and times[0] <= since:
+                times.popleft()
+            return list(times)
 
-    def count(self, key: str) -> None:
-        """One event for `key`, now."""
-        now = self.clock()
+    def add(self, key: str, at: float) -> None:
         with self._lock:
             times = self._seen.pop(key, None) or deque()
-            times.append(now)
+            times.append(at)
             self._seen[key] = times
             while len(self._seen) > MAX_KEYS:
                 self._seen.popitem(last=False)
 
-    def _wait(self, key: str, now: float) -> int | None:
-        times = self._seen.get(key)
-        if times is None:
-            return None
-        while times and times[0] <= now - self.limit.seconds:
-            times.popleft()
+
+class Throttle:
+    def __init__(
+        self,
+        limit: Limit,
+        clock: Callable[[], float] = time.monotonic,
+        tally: Tally | None = None,
+    ) -> None:
+        self.limit = limit
+        self.clock = clock
+        self.tally: Tally = tally or MemoryTally()
+
+    def check(self, key: str) -> None:
+        """Refuse (ThrottledError) if `key` has reached its limit; counts nothing."""
+        now = self.clock()
+        times = self.tally.recent(key, now - self.limit.seconds)
         if len(times) < self.limit.count:
-            return None
-        return max(1, math.ceil(times[0] + self.limit.seconds - now))
+            return
+        # Requests in flight together may all have been counted: one more is allowed once
+        # enough of them have left the window, the last of those being this one.
+        freed = times[len(times) - self.limit.count]
+        wait = max(1, math.ceil(freed + self.limit.seconds - now))
+        raise ThrottledError(f"{self.limit.refusal}; try again in {wait} s", wait)
+
+    def count(self, key: str) -> None:
+        """One event for `key`, now."""
+        self.tally.add(key, self.clock())
 
 
 @dataclass
 class Throttles:
     """The server's throttles; the app makes one set and hands it to its adapters."""
 
-    codes: Throttle = field(
-        default_factory=lambda: Throttle(Limit(20, 600, "too many unknown codes from this address"))
-    )
-    ballots: Throttle = field(
-        default_factory=lambda: Throttle(Limit(10, 600, "this code has voted too often"))
-    )
-    proposals: Throttle = field(
-        default_factory=lambda: Throttle(Limit(30, 600, "too many proposals from this address"))
-    )
+    # Made alone, a set counts in this process's memory: for an app that is the only one
+    # on its database (a test's), never for a server with several workers (`kept_in`).
+    codes: Throttle = field(default_factory=lambda: Throttle(CODES))
+    ballots: Throttle = field(default_factory=lambda: Throttle(BALLOTS))
+    proposals: Throttle = field(default_factory=lambda: Throttle(PROPOSALS))
+    engine: Engine | None = None
+    """The engine the counts are kept through, when they are in a database."""
+
+    @classmethod
+    def kept_in(
+        cls,
+        engine: Engine,
+        clock: Callable[[], float] = time.time,
+        limits: tuple[Limit, Limit, Limit] = (CODES, BALLOTS, PROPOSALS),
+    ) -> Throttles:
+        """Counts kept in `engine`'s database, shared by every process serving it. The
+        clock is the wall clock: processes share it, not their monotonic clocks."""
+        counts = tally_engine(engine)
+        horizon = max(limit.seconds for limit in limits)
+        names = ("codes", "ballots", "proposals")
+        codes, ballots, proposals = (
+            Throttle(limit, clock, DatabaseTally(counts, name, horizon))
+            for name, limit in zip(names, limits, strict=True)
+        )
+        return cls(codes, ballots, proposals, counts if counts is not engine else None)
+
+    def close(self) -> None:
+        """Close the connections the counts were kept through (none in memory)."""
+        if self.engine is not None:
+            self.engine.dispose()

@@ -122,29 +122,32 @@ TINY_PB = (
 #                          exp, rev  the council's token, expired / revoked
 # fmt: off
 MATRIX = (
-    # Public reads, the same for everyone. They never look at the Authorization header,
-    # so a dead token is not refused there either (it grants nothing).
+    # Public reads, the same for everyone with a live credential or none. A dead token
+    # (expired, revoked) is refused on every route of the API, public ones included, so a
+    # client learns at once that it is dead (api/auth.py).
     #                                                    ano res oth asc cou ocu aud oau exp rev
-    row("GET", f"{API}/rounds", None, None,              "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", R, "draft", None,                         "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{R}/head", "voting", None,              "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{R}/checkpoints", "voting", None,       "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{R}/ballots/count", "voting", None,     "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{R}/trackers", "allocated", None,       "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{R}/delivery", "delivery", None,        "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{R}/assessment", "assessment", None,    "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{COUNCILS}/outcomes", None, None,       "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{COUNCILS}/outcomes.csv", None, None,   "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{API}/rules", None, None,               "200 200 200 200 200 200 200 200 200 200"),
-    row("GET", f"{API}/rules/presets", None, None,       "200 200 200 200 200 200 200 200 200 200"),
+    row("GET", f"{API}/rounds", None, None,              "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", R, "draft", None,                         "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{R}/head", "voting", None,              "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{R}/checkpoints", "voting", None,       "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{R}/ballots/count", "voting", None,     "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{R}/trackers", "allocated", None,       "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{R}/delivery", "delivery", None,        "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{R}/assessment", "assessment", None,    "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{COUNCILS}/outcomes", None, None,       "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{COUNCILS}/outcomes.csv", None, None,   "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{API}/rules", None, None,               "200 200 200 200 200 200 200 200 401 401"),
+    row("GET", f"{API}/rules/presets", None, None,       "200 200 200 200 200 200 200 200 401 401"),
+    # Not the API: liveness, readiness and the published keys serve everyone alike and do
+    # not look at the header (a load balancer or a verifier sends none).
     row("GET", "/health", None, None,                    "200 200 200 200 200 200 200 200 200 200"),
     row("GET", "/ready", None, None,                     "200 200 200 200 200 200 200 200 200 200"),
     row("GET", "/.well-known/pbengine-keys.json", None, None,
                                                          "200 200 200 200 200 200 200 200 200 200"),
     # Anyone may offer to help deliver a funded project; only the council reads who did.
     row("POST", f"{DELIVERY}/volunteers", "delivery", VOLUNTEER,
-                                                         "201 201 201 201 201 201 201 201 201 201"),
-    # Public, but they know the caller (insiders see more), so a dead token is refused.
+                                                         "201 201 201 201 201 201 201 201 401 401"),
+    # Public, but they know the caller (insiders see more).
     row("GET", f"{R}/projects", "proposals", None,       "200 200 200 200 200 200 200 200 401 401"),
     row("GET", f"{R}/results", "published", None,        "200 200 200 200 200 200 200 200 401 401"),
     # Anyone may propose while the round takes proposals.
@@ -561,6 +564,8 @@ def refusal_problems(cell: str, response: Any, on: Built) -> list[str]:
     body = response.json()
     if body.get("status") != response.status_code or not body.get("problem"):
         return [f"{cell}: a refusal without its body: {response.text[:300]}"]
+    if response.status_code == 401 and body.get("field") != "authorization":
+        return [f"{cell}: a 401 that does not name the credential: {body}"]
     if response.status_code == 404 and (body["field"], body["problem"]) != (
         "id",
         f"no round {on.id}",
@@ -809,3 +814,24 @@ def stored(world: World, r: Built) -> tuple[int, int]:
     rounds = ok(world.client.get(f"{API}/rounds"))
     head = ok(world.client.get(f"{r.url}/head"))
     return len(rounds), head["height"]
+
+
+def test_unknown_codes_on_public_routes_meet_the_wrong_codes_throttle(engine: Engine) -> None:
+    """A guessed code sent to a public route is refused (401) and counted like one sent to
+    a route that needs it: the 21st from one address in 10 minutes is 429, before any
+    lookup, while the public without a credential is still served."""
+    world = World(Client(create_app(engine)), engine)
+    with world.client:
+        public = [f"{API}/rounds", f"{API}/rules", f"{world.round('voting').url}/ballots/count"]
+        for n in range(20):
+            guess = {"Authorization": f"Bearer ZZZZ-YYYY-XXXX-{n:04d}"}
+            refused = world.client.get(public[n % len(public)], headers=guess)
+            assert refused.status_code == 401, refused.text
+            assert refused.json()["field"] == "authorization"
+        code = {"Authorization": f"Bearer {world.round('voting').codes[0]}"}
+        for path in public:
+            waited = world.client.get(path, headers=code)
+            assert waited.status_code == 429, waited.text
+            assert waited.json()["field"] == "rate"
+            assert 1 <= int(waited.headers["Retry-After"]) <= 600
+            assert world.client.get(path).status_code == 200

@@ -1,21 +1,31 @@
 """Limits at the door: bodies past their route's cap are 413; code guessing, ballot floods
 and anonymous proposal floods are 429 with Retry-After, and pass again once it has gone by.
 
-The throttles run on a clock the test moves, so nothing here sleeps.
+The throttles run on a clock the test moves, so nothing here sleeps; each test runs with
+the counts in memory and in the database (as a server keeps them). The last tests start
+`pbengine serve --workers 2` and show that a limit holds across its worker processes.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 
 from pbengine.api import create_app
 from pbengine.service.throttle import Limit, Throttle, Throttles
+from pbengine.store.throttle_counts import ThrottleEventRow
 from tests.integration.http import as_voter, bearer, ok, refused
+from tests.integration.served import Served, VotingRound, serving
 from tests.integration.test_ballot_channels import Voting
 
 Client = TestClient[Litestar]
@@ -34,15 +44,33 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def client(engine: Engine, clock: Clock) -> Iterator[Client]:
-    throttles = Throttles(
-        codes=Throttle(Limit(5, 600, "too many unknown codes from this address"), clock),
-        ballots=Throttle(Limit(3, 600, "this code has voted too often"), clock),
-        proposals=Throttle(Limit(4, 600, "too many proposals from this address"), clock),
-    )
-    with TestClient(create_app(engine, max_body=300_000, throttles=throttles)) as test_client:
-        yield test_client
+LIMITS = (
+    Limit(5, 600, "too many unknown codes from this address"),
+    Limit(3, 600, "this code has voted too often"),
+    Limit(4, 600, "too many proposals from this address"),
+)
+
+
+@pytest.fixture(params=["memory", "database"])
+def client(request: pytest.FixtureRequest, engine: Engine, clock: Clock) -> Iterator[Client]:
+    if request.param == "memory":
+        codes, ballots, proposals = (Throttle(limit, clock) for limit in LIMITS)
+        throttles = Throttles(codes, ballots, proposals)
+    else:
+        # PostgreSQL's database is the test run's: counts of earlier tests would count here.
+        forget_counts(engine)
+        throttles = Throttles.kept_in(engine, clock, LIMITS)
+    try:
+        app = create_app(engine, max_body=300_000, throttles=throttles)
+        with TestClient(app) as test_client:
+            yield test_client
+    finally:
+        throttles.close()
+
+
+def forget_counts(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(ThrottleEventRow))
 
 
 def test_bodies_past_their_cap_are_413(client: Client, engine: Engine) -> None:
@@ -121,3 +149,66 @@ def test_an_import_past_the_row_limits_is_refused_naming_the_limit(
     assert answer["problem"] == "more than 10,000 rows in PROJECTS"
     assert answer["line"] == 6 + 10_001  # the 10,001st project
     assert len(ok(client.get("/api/v1/rounds"))) == before  # nothing was stored
+
+
+@contextmanager
+def alone(worker: int, others: list[int]) -> Iterator[None]:
+    """Only `worker` accepts connections: the other workers are stopped (SIGSTOP) meanwhile.
+    uvicorn's supervisor restarts a worker silent for 5 s, so a stop lasts far less."""
+    stopped = [pid for pid in others if pid != worker]
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def two_workers(engine: Engine, tmp_path: Path) -> Iterator[tuple[Served, list[int]]]:
+    forget_counts(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    with serving(url, tmp_path, workers=2) as served:
+        deadline = time.monotonic() + 60
+        while len(workers := served.worker_pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(workers) == 2, served.log_tail()
+        # Each worker answers alone before the test leans on it (the second may still start).
+        for pid in workers:
+            with alone(pid, workers):
+                ok(httpx.get(f"{served.base}/health", timeout=60))
+        yield served, workers
+
+
+def test_a_codes_ballots_are_counted_across_worker_processes(
+    engine: Engine, two_workers: tuple[Served, list[int]]
+) -> None:
+    served, (first, second) = two_workers
+    voting = VotingRound(served.base, engine, "Two workers")
+    (code,) = voting.codes(1)
+    url = f"{served.base}{voting.url}/ballots"
+    # Each request on a connection of its own, so that the stopped worker cannot hold one.
+    with alone(first, [first, second]):
+        for i in range(10):
+            ok(httpx.post(url, json=voting.ballot(i), headers=as_voter(code), timeout=60), 201)
+    # Counted in the first worker's memory, the second would take ten more.
+    with alone(second, [first, second]):
+        answer = httpx.post(url, json=voting.ballot(10), headers=as_voter(code), timeout=60)
+    assert refused(answer, 429, "rate")["problem"].startswith("this code has voted too often")
+    assert 1 <= int(answer.headers["Retry-After"]) <= 600
+
+
+def test_unknown_codes_are_counted_across_worker_processes(
+    engine: Engine, two_workers: tuple[Served, list[int]]
+) -> None:
+    served, (first, second) = two_workers
+    rounds = f"{served.base}/api/v1/rounds"
+    with alone(first, [first, second]):
+        for n in range(20):
+            guess = as_voter(f"AAAA-BBBB-CCCC-{n:04d}")
+            refused(httpx.get(rounds, headers=guess, timeout=60), 401, "authorization")
+    with alone(second, [first, second]):
+        answer = httpx.get(rounds, headers=as_voter("AAAA-BBBB-CCCC-9999"), timeout=60)
+    assert refused(answer, 429, "rate")["problem"].startswith("too many unknown codes")
+    assert 1 <= int(answer.headers["Retry-After"]) <= 600
