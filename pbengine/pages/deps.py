@@ -14,13 +14,15 @@ from sqlmodel import Session
 from pbengine.pages.i18n import COOKIE, Language, choose
 from pbengine.service.errors import Principal
 from pbengine.service.identity import principal_throttled
-from pbengine.service.throttle import APP_STATE_KEY, Throttles
+from pbengine.service.throttle import APP_STATE_KEY, Throttle, Throttles
 from pbengine.store.unit_of_work import UnitOfWork
 
 Work = NamedDependency[UnitOfWork]
 Lang = NamedDependency[Language]
 Identify = NamedDependency[Callable[[str], Principal]]
 """Who holds a code a resident typed; too many unknown ones from one address are refused."""
+Ballots = NamedDependency[Throttle]
+"""The ballots a code stored lately: the API's throttle, so both ways count together."""
 
 # A year: a resident who chose a language should not have to choose it again each round.
 COOKIE_SECONDS = 365 * 24 * 3600
@@ -36,6 +38,11 @@ def provide_identify(request: Request[Any, Any, Any], uow: Work) -> Callable[[st
     throttles: Throttles = request.app.state[APP_STATE_KEY]
     client = request.client.host if request.client else "unknown"
     return partial(principal_throttled, uow, wrong_codes=throttles.codes, client=client)
+
+
+def provide_ballots(request: Request[Any, Any, Any]) -> Throttle:
+    throttles: Throttles = request.app.state[APP_STATE_KEY]
+    return throttles.ballots
 
 
 def provide_language(request: Request[Any, Any, Any]) -> Language:
@@ -54,4 +61,5 @@ DEPENDENCIES = {
     "uow": Provide(provide_unit_of_work, sync_to_thread=False),
     "language": Provide(provide_language, sync_to_thread=False),
     "identify": Provide(provide_identify, sync_to_thread=False),
+    "ballots": Provide(provide_ballots, sync_to_thread=False),
 }

@@ -6,6 +6,7 @@ stays out of logs, history and referrers.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from fractions import Fraction
@@ -19,8 +20,8 @@ from litestar.response import Redirect, Template
 from pbengine.core.money import parse_amount
 from pbengine.core.phases import Phase
 from pbengine.pages.ballot_form import BallotForm, choice_errors, message, read_ballot
-from pbengine.pages.deps import DEPENDENCIES, Identify, Lang, Work
-from pbengine.pages.explain import PHASES
+from pbengine.pages.deps import DEPENDENCIES, Ballots, Identify, Lang, Work
+from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
 from pbengine.pages.templating import page
 from pbengine.service.errors import (
@@ -33,10 +34,15 @@ from pbengine.service.errors import (
 from pbengine.service.proposals import ProposalService
 from pbengine.service.replies import ProjectOut
 from pbengine.service.rounds import RoundService, RoundView
+from pbengine.service.throttle import Throttle, ThrottledError
 from pbengine.service.voting import VotingService
 from pbengine.store.unit_of_work import UnitOfWork
 
 ACCEPTED = "accepted"
+TOO_OFTEN = N_(
+    "This voter code has cast too many ballots in a short time, and your last ballot stands. "
+    "To change it again, please try again in %(minutes)s min."
+)
 
 
 class VotePages(Controller):
@@ -65,15 +71,21 @@ class VotePages(Controller):
     async def review(
         self,
         request: Request[Any, Any, Any],
+        *,
         uow: Work,
         language: Lang,
         identify: Identify,
+        ballots: Ballots,
         round_id: FromPath[int],
     ) -> Template:
         ballot = read_ballot(await request.form())
 
         def work() -> Template:
-            view, projects, errors = _checked(uow, identify, language, round_id, ballot)
+            try:
+                view, projects, errors = _checked(uow, identify, language, round_id, ballot)
+                _check_ballots(ballots, identify, ballot, errors)
+            except TooOftenError as exc:
+                return _too_often(uow, language, round_id, ballot, exc.retry_after)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             return page(
@@ -94,9 +106,11 @@ class VotePages(Controller):
     async def cast(
         self,
         request: Request[Any, Any, Any],
+        *,
         uow: Work,
         language: Lang,
         identify: Identify,
+        ballots: Ballots,
         round_id: FromPath[int],
     ) -> Template:
         form = await request.form()
@@ -105,7 +119,11 @@ class VotePages(Controller):
 
         def work() -> Template:
             # The same checks as the review: a cast posted without one meets them too.
-            view, _, errors = _checked(uow, identify, language, round_id, ballot)
+            try:
+                view, _, errors = _checked(uow, identify, language, round_id, ballot)
+                _check_ballots(ballots, identify, ballot, errors)
+            except TooOftenError as exc:
+                return _too_often(uow, language, round_id, ballot, exc.retry_after)
             if errors:
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
             try:
@@ -117,6 +135,9 @@ class VotePages(Controller):
             except ServiceError as exc:
                 errors = {_field_of(exc): _refusal(exc, view, language)}
                 return _ballot_page(uow, language, round_id, ballot, errors, status=422)
+            # As the API counts them: a ballot stored, not a replay of one.
+            if principal.voter_key is not None and not cast.replayed:
+                ballots.count(principal.voter_key)
             return page("vote_cast.html", language, round=view, phases=PHASES, receipt=cast.body)
 
         return await _in_thread(work)
@@ -169,6 +190,44 @@ def _code_errors(
     if principal.round_id != view.id:
         return {"voter_code": message("other_round", config, language, "")}
     return {}
+
+
+class TooOftenError(Exception):
+    """The code has stored as many ballots as the ballots throttle allows for now."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _check_ballots(
+    ballots: Throttle,
+    identify: Callable[[str], Principal],
+    ballot: BallotForm,
+    errors: dict[str, str],
+) -> None:
+    """Raise TooOftenError if the code may not store another ballot yet (the API's throttle,
+    service/throttle.py); only for a code already known to be this round's."""
+    if "voter_code" in errors or "form" in errors:
+        return
+    voter_key = identify(ballot.voter_code).voter_key
+    if voter_key is None:
+        return
+    try:
+        ballots.check(voter_key)
+    except ThrottledError as exc:
+        raise TooOftenError(exc.retry_after) from None
+
+
+def _too_often(
+    uow: UnitOfWork, language: Language, round_id: int, ballot: BallotForm, retry_after: int
+) -> Template:
+    """The form again, saying how long to wait: 429, with Retry-After as the API sends."""
+    minutes = language.number(math.ceil(retry_after / 60))
+    errors = {"form": language.translate(TOO_OFTEN, minutes=minutes)}
+    answer = _ballot_page(uow, language, round_id, ballot, errors, status=429)
+    answer.headers["Retry-After"] = str(retry_after)
+    return answer
 
 
 def _field_of(exc: ServiceError) -> str:
