@@ -31,9 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from pbengine.core.rules.approval_profile import Profile
-from pbengine.core.rules.equal_shares_state import Amount, Horizon, Index, State
+from pbengine.core.rules.equal_shares_horizon import Horizon
+from pbengine.core.rules.equal_shares_state import Amount, Index, State
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,34 @@ class Dropped:
     """What its supporters held when it was dropped, in currency."""
 
 
-@dataclass(frozen=True)
 class Run:
-    per_voter: Fraction
-    """The starting money of every voter, in currency."""
-    funded: tuple[Funded, ...]
-    dropped: tuple[Dropped, ...]
-    horizon: Fraction | None
-    """Smallest per-voter budget above `per_voter` where the outcome may change; None: never."""
+    """One run's outcome. The payments, in currency, are worked out when first asked
+    for: the add1 completions look at most runs only for what they select."""
 
-    @property
-    def selected(self) -> tuple[int, ...]:
-        return tuple(f.project for f in self.funded)
+    def __init__(self, state: State) -> None:
+        self.per_voter: Fraction = state.base
+        """The starting money of every voter, in currency."""
+        self.horizon: Fraction | None = _limit(state)
+        """Smallest per-voter budget above `per_voter` where the outcome may change;
+        None: never."""
+        self.selected: tuple[int, ...] = tuple(f[0] for f in state.funded)
+        self._profile, self._funded, self._dropped = state.profile, state.funded, state.dropped
+
+    @cached_property
+    def funded(self) -> tuple[Funded, ...]:
+        money = self._money
+        return tuple(Funded(c, r, money(rho), poor) for c, r, rho, poor in self._funded)
+
+    @cached_property
+    def dropped(self) -> tuple[Dropped, ...]:
+        money = self._money
+        return tuple(Dropped(c, r, money(left)) for c, r, left in self._dropped)
+
+    def _money(self, amount: Amount) -> Fraction:
+        value, slope, denominator, base = amount
+        raise_ = self.per_voter - base
+        exact = Fraction(value * raise_.denominator + slope * raise_.numerator, denominator)
+        return self._profile.money(exact / raise_.denominator)
 
 
 def run(
@@ -135,15 +153,4 @@ def _limit(state: State) -> Fraction | None:
 
 
 def _result(state: State) -> Run:
-    def money(amount: Amount) -> Fraction:
-        value, slope, denominator, base = amount
-        raise_ = state.base - base
-        exact = Fraction(value * raise_.denominator + slope * raise_.numerator, denominator)
-        return state.profile.money(exact / raise_.denominator)
-
-    return Run(
-        per_voter=state.base,
-        funded=tuple(Funded(c, r, money(rho), poor) for c, r, rho, poor in state.funded),
-        dropped=tuple(Dropped(c, r, money(left)) for c, r, left in state.dropped),
-        horizon=_limit(state),
-    )
+    return Run(state)

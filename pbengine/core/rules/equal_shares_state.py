@@ -14,6 +14,7 @@ from fractions import Fraction
 from math import gcd
 
 from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares_horizon import Horizon
 
 Rate = tuple[int, int, int]
 """A payment per unit of utility as (value, slope, denominator): (value + slope*t) / denominator."""
@@ -23,36 +24,6 @@ Amount = tuple[int, int, int, Fraction]
 """Money in internal units as (value, slope, denominator, base): at a per-voter budget
 b, (value + slope * (b - base)) / denominator. What a run records stays exact when a
 later run at a higher budget resumes from it."""
-
-
-class Horizon:
-    """Collects sign tests of affine functions of the per-voter budget.
-
-    Keeps the smallest raise t > 0 (or t = 0 for a test that is zero now) at
-    which some tested function could change sign, as the fraction num/den.
-    """
-
-    __slots__ = ("den", "num")
-
-    def __init__(self, limit: Fraction | None = None) -> None:
-        # num < 0: no limit yet
-        self.num, self.den = (-1, 1) if limit is None else (limit.numerator, limit.denominator)
-
-    def test(self, value: int, slope: int) -> None:
-        # Each test's branch is its sign class: >= 0 or < 0 (every test puts the
-        # boundary case, zero, in the >= 0 branch). value + slope * t stays >= 0
-        # for all t >= 0 when value and slope are >= 0, and stays < 0 when both
-        # are <= 0 with value < 0. Otherwise the branch can change from
-        # t = -value/slope on (t = 0 for a zero that starts falling).
-        if (value >= 0 and slope >= 0) or (value < 0 and slope <= 0):
-            return
-        num, den = (-value, slope) if slope > 0 else (value, -slope)
-        if self.num < 0 or num * self.den < self.num * den:
-            self.num, self.den = num, den
-
-    @property
-    def delta(self) -> Fraction | None:
-        return None if self.num < 0 else Fraction(self.num, self.den)
 
 
 class Index:
@@ -230,7 +201,7 @@ class State:
                 self.value.append(self.value[k] - rho_v)
                 self.slope.append(self.slope[k] - rho_s)
         self.held[best] = {}
-        self._move_supporters(best, new_class)
+        self._move_supporters(best, new_class, rho_v, rho_s)
 
     def _rescale(self, factor: int) -> None:
         """Multiply the common denominator so that money minus the new payment stays integral."""
@@ -240,19 +211,28 @@ class State:
         self.total_v = [v * factor for v in self.total_v]
         self.total_s = [s * factor for s in self.total_s]
 
-    def _move_supporters(self, funded: int, new_class: dict[int, int]) -> None:
+    def _move_supporters(
+        self, funded: int, new_class: dict[int, int], rho_v: int, rho_s: int
+    ) -> None:
         """Move the funded project's supporters to their new money classes, keeping
-        every live project's class weights and money totals. The hot loop of MES."""
-        value, slope, alive, held_by = self.value, self.slope, self.alive, self.held
-        total_v, total_s, group_class = self.total_v, self.total_s, self.group_class
-        groups = self.profile.groups
+        every live project's class weights and money totals. The hot loop of MES.
+
+        Voters with nothing left stay so. The others pay rho each, totalled per
+        project and subtracted once, or all they have (those moving to ZERO)."""
+        alive, held_by, group_class = self.alive, self.held, self.group_class
+        groups, zero = self.profile.groups, self.ZERO
+        paying_rho = [0] * len(alive)
+        paying_all: list[int] = []
         for g in self.index.supporters_of[funded]:
             old = group_class[g]
+            if old == zero:
+                continue
             new = new_class[old]
+            if new == zero:
+                paying_all.append(g)
+                continue
             group_class[g] = new
             weight, approved = groups[g]
-            dv = (value[new] - value[old]) * weight
-            ds = (slope[new] - slope[old]) * weight
             for c in approved:
                 if alive[c]:
                     held = held_by[c]
@@ -262,8 +242,35 @@ class State:
                     else:
                         del held[old]
                     held[new] = held.get(new, 0) + weight
-                    total_v[c] += dv
-                    total_s[c] += ds
+                    paying_rho[c] += weight
+        total_v, total_s = self.total_v, self.total_s
+        for c, weight in enumerate(paying_rho):
+            if weight:
+                total_v[c] -= rho_v * weight
+                total_s[c] -= rho_s * weight
+        self._pay_all(paying_all)
+
+    def _pay_all(self, paying: list[int]) -> None:
+        """Move these ballots, whose voters pay all they have, to ZERO."""
+        value, slope, alive, held_by = self.value, self.slope, self.alive, self.held
+        total_v, total_s, group_class = self.total_v, self.total_s, self.group_class
+        groups, zero = self.profile.groups, self.ZERO
+        for g in paying:
+            old = group_class[g]
+            group_class[g] = zero
+            weight, approved = groups[g]
+            paid_v, paid_s = value[old] * weight, slope[old] * weight
+            for c in approved:
+                if alive[c]:
+                    held = held_by[c]
+                    left = held[old] - weight
+                    if left:
+                        held[old] = left
+                    else:
+                        del held[old]
+                    held[zero] = held.get(zero, 0) + weight
+                    total_v[c] -= paid_v
+                    total_s[c] -= paid_s
 
 
 def _beats(q: Rate, rank_q: int, r: Rate, rank_r: int) -> bool:

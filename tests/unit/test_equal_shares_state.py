@@ -1,0 +1,74 @@
+"""The bookkeeping of an MES run: after every round, what each live project's supporters
+hold (class weights and money totals, kept incrementally and moved only for voters
+who still have money) must equal a recount from each ballot's class."""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pbengine.core.election import Election
+from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares_horizon import Horizon
+from pbengine.core.rules.equal_shares_state import Index, State
+from pbengine.core.tiebreak import DEFAULT
+from tests.elections import approval, approval_elections
+
+
+def _recount(state: State) -> None:
+    """Every live project's class weights and money, recounted from the ballots."""
+    groups = state.profile.groups
+    for c, live in enumerate(state.alive):
+        if not live:
+            continue
+        held: Counter[int] = Counter()
+        for g in state.index.supporters_of[c]:
+            held[state.group_class[g]] += groups[g][0]
+        assert dict(held) == state.held[c]
+        assert state.total_v[c] == sum(w * state.value[k] for k, w in held.items())
+        assert state.total_s[c] == sum(w * state.slope[k] for k, w in held.items())
+        assert all(state.value[k] >= 0 for k in held)
+
+
+def _run_checking(election: Election, per_voter: Fraction, cost_utility: bool) -> State:
+    profile = Profile.of(election)
+    ranks = tuple(DEFAULT.ranks(election)[pid] for pid in profile.project_ids)
+    state = State(profile, ranks, Index(profile, cost_utility))
+    state.rebase(per_voter)
+    state.horizon = Horizon()
+    _recount(state)
+    while state.bound:
+        state.round_no += 1
+        choice = state.choose()
+        if choice is None:
+            break
+        state.fund(choice[0], choice[2])
+        _recount(state)
+    return state
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    approval_elections(max_projects=7, max_voters=12),
+    st.fractions(0, 40, max_denominator=7),
+    st.booleans(),
+)
+def test_class_weights_and_money_match_a_recount(
+    election: Election, per_voter: Fraction, cost_utility: bool
+) -> None:
+    _run_checking(election, per_voter, cost_utility)
+
+
+def test_a_voter_paying_all_they_have_moves_to_zero_and_stays() -> None:
+    # 4 each, cardinality utility. a (2, v0 alone) costs v0 2, b (6, v0 and v1) 3
+    # each, c (3, v0 alone) 3: a first; v0 keeps 2, too little for c, which is
+    # dropped; for b v0 pays those 2 and v1 the other 4.
+    election = approval(8, {"a": 2, "b": 6, "c": 3}, ["abc", "b"])
+    state = _run_checking(election, Fraction(4), cost_utility=False)
+    assert [f[0] for f in state.funded] == [0, 1]
+    assert [d[0] for d in state.dropped] == [2]
+    v0 = [key for _, key in state.profile.groups].index((0, 1, 2))
+    assert state.group_class[v0] == State.ZERO
