@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from fractions import Fraction
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pbengine.core.election import Election
+from pbengine.core.rules import equal_shares_moves as moves
 from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares import run
 from pbengine.core.rules.equal_shares_horizon import Horizon
 from pbengine.core.rules.equal_shares_state import Index, State
 from pbengine.core.tiebreak import DEFAULT
@@ -55,11 +58,24 @@ def _run_checking(election: Election, per_voter: Fraction, cost_utility: bool) -
     approval_elections(max_projects=7, max_voters=12),
     st.fractions(0, 40, max_denominator=7),
     st.booleans(),
+    st.sampled_from(["by size", "by class", "by ballot"]),
 )
 def test_class_weights_and_money_match_a_recount(
-    election: Election, per_voter: Fraction, cost_utility: bool
+    election: Election, per_voter: Fraction, cost_utility: bool, mover: str
 ) -> None:
-    _run_checking(election, per_voter, cost_utility)
+    """Whichever way the supporters are moved (the sizes choose; or always one way)."""
+    forced = {"by class": moves._by_class, "by ballot": moves._by_ballot}.get(mover)
+    if forced is None:
+        state = _run_checking(election, per_voter, cost_utility)
+    else:
+        with (
+            patch.object(moves, "_by_class", forced),
+            patch.object(moves, "_by_ballot", forced),
+        ):
+            state = _run_checking(election, per_voter, cost_utility)
+    profile, ranks = state.profile, state.ranks
+    fresh = run(profile, per_voter, ranks, cost_utility=cost_utility)
+    assert [f[0] for f in state.funded] == list(fresh.selected)
 
 
 def test_a_voter_paying_all_they_have_moves_to_zero_and_stays() -> None:

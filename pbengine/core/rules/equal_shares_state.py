@@ -15,6 +15,7 @@ from math import gcd
 
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.rules.equal_shares_horizon import Horizon
+from pbengine.core.rules.equal_shares_moves import move_supporters
 
 Rate = tuple[int, int, int]
 """A payment per unit of utility as (value, slope, denominator): (value + slope*t) / denominator."""
@@ -33,9 +34,12 @@ class Index:
         costs, counts = profile.costs, profile.supporters
         n = len(costs)
         self.supporters_of: list[list[int]] = [[] for _ in range(n)]
+        self.approvals_of = [0] * n
+        """How many approvals the ballots of each project's supporters hold in all."""
         for g, (_, key) in enumerate(profile.groups):
             for i in key:
                 self.supporters_of[i].append(g)
+                self.approvals_of[i] += len(key)
         self.alive = [costs[i] > 0 and counts[i] > 0 for i in range(n)]
         self.utility = [costs[i] if cost_utility else 1 for i in range(n)]
 
@@ -201,7 +205,7 @@ class State:
                 self.value.append(self.value[k] - rho_v)
                 self.slope.append(self.slope[k] - rho_s)
         self.held[best] = {}
-        self._move_supporters(best, new_class, rho_v, rho_s)
+        move_supporters(self, best, new_class, (rho_v, rho_s))
 
     def _rescale(self, factor: int) -> None:
         """Multiply the common denominator so that money minus the new payment stays integral."""
@@ -210,67 +214,6 @@ class State:
         self.slope = [s * factor for s in self.slope]
         self.total_v = [v * factor for v in self.total_v]
         self.total_s = [s * factor for s in self.total_s]
-
-    def _move_supporters(
-        self, funded: int, new_class: dict[int, int], rho_v: int, rho_s: int
-    ) -> None:
-        """Move the funded project's supporters to their new money classes, keeping
-        every live project's class weights and money totals. The hot loop of MES.
-
-        Voters with nothing left stay so. The others pay rho each, totalled per
-        project and subtracted once, or all they have (those moving to ZERO)."""
-        alive, held_by, group_class = self.alive, self.held, self.group_class
-        groups, zero = self.profile.groups, self.ZERO
-        paying_rho = [0] * len(alive)
-        paying_all: list[int] = []
-        for g in self.index.supporters_of[funded]:
-            old = group_class[g]
-            if old == zero:
-                continue
-            new = new_class[old]
-            if new == zero:
-                paying_all.append(g)
-                continue
-            group_class[g] = new
-            weight, approved = groups[g]
-            for c in approved:
-                if alive[c]:
-                    held = held_by[c]
-                    left = held[old] - weight
-                    if left:
-                        held[old] = left
-                    else:
-                        del held[old]
-                    held[new] = held.get(new, 0) + weight
-                    paying_rho[c] += weight
-        total_v, total_s = self.total_v, self.total_s
-        for c, weight in enumerate(paying_rho):
-            if weight:
-                total_v[c] -= rho_v * weight
-                total_s[c] -= rho_s * weight
-        self._pay_all(paying_all)
-
-    def _pay_all(self, paying: list[int]) -> None:
-        """Move these ballots, whose voters pay all they have, to ZERO."""
-        value, slope, alive, held_by = self.value, self.slope, self.alive, self.held
-        total_v, total_s, group_class = self.total_v, self.total_s, self.group_class
-        groups, zero = self.profile.groups, self.ZERO
-        for g in paying:
-            old = group_class[g]
-            group_class[g] = zero
-            weight, approved = groups[g]
-            paid_v, paid_s = value[old] * weight, slope[old] * weight
-            for c in approved:
-                if alive[c]:
-                    held = held_by[c]
-                    left = held[old] - weight
-                    if left:
-                        held[old] = left
-                    else:
-                        del held[old]
-                    held[zero] = held.get(zero, 0) + weight
-                    total_v[c] -= paid_v
-                    total_s[c] -= paid_s
 
 
 def _beats(q: Rate, rank_q: int, r: Rate, rank_r: int) -> bool:
