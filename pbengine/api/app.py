@@ -22,6 +22,7 @@ from litestar.types import ExceptionHandlersMap, Message, Scope
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from pbengine.api.allow import allow_every_method
 from pbengine.api.assessment import AssessmentController
 from pbengine.api.audit import AuditController, signing_keys
 from pbengine.api.auth import credentials_checked, principal_of
@@ -29,6 +30,7 @@ from pbengine.api.codelivery import CoDeliveryController
 from pbengine.api.councils import CouncilController, SuccessorController
 from pbengine.api.delivery import DeliveryController, ReallocationController
 from pbengine.api.errors import HANDLERS, error_body
+from pbengine.api.model_schemas import ModelSchemas
 from pbengine.api.openapi import assets_router, describe_refusals, openapi_config
 from pbengine.api.paper_batches import PaperBatchController
 from pbengine.api.projects import ProjectController
@@ -100,12 +102,13 @@ def api_config(
         },
         exception_handlers=_logged_handlers(HANDLERS),
         guards=[credentials_checked(engine)],
-        before_send=[_log_round_changes],
+        before_send=[_log_round_changes, allow_every_method],
         middleware=[request_log],
         # Logging is the standard module's, set up by pbengine.bootstrap; Litestar's own
         # configuration would replace the root logger's handlers with its queue.
         logging_config=None,
         openapi_config=openapi_config(),
+        plugins=[ModelSchemas()],
         on_startup=[describe_refusals],
         request_max_body_size=min(limit, JSON_MAX_BODY),
         # One set of throttles per app, shared by the API and the pages composed with it.

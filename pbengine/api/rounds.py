@@ -8,6 +8,7 @@ from anyio import to_thread
 from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, RawBody
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
 from pbengine.core.phases import Phase
@@ -72,11 +73,25 @@ class RoundOut(BaseModel):
         )
 
 
+VOID_NEEDS_A_REASON: JsonDict = {
+    # The service refuses a void without a reason, and a reason for any other move.
+    "if": {"properties": {"phase": {"const": Phase.VOID.value}}},
+    "then": {
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "pattern": r"\S"}},
+    },
+    "else": {"properties": {"reason": {"type": "null"}}},
+}
+
+
 class PhaseIn(BaseModel):
     # An unknown field (a council, a phase's time) is refused by name, never ignored.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=VOID_NEEDS_A_REASON)
 
-    phase: str = Field(description="the phase to move to: one step forward, or 'void'")
+    phase: str = Field(
+        description="the phase to move to: one step forward, or 'void'",
+        json_schema_extra={"enum": [p.value for p in Phase]},
+    )
     reason: str | None = Field(
         default=None,
         max_length=4000,

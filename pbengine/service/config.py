@@ -9,30 +9,40 @@ from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from pbengine.core.election import BallotLimits, VoteType
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.phases import ORDER, Phase
 from pbengine.core.rules import RULES
-from pbengine.formats.fairness_document import (
-    FairnessDocument,
-    FairnessDocumentError,
-    load_preset,
-    parse_document,
-)
 from pbengine.formats.validation_errors import first_error
-from pbengine.service.config_fields import VOTE_TYPES, Amount, BallotType, Key, Name
+from pbengine.service.config_fields import (
+    VOTE_TYPES,
+    Amount,
+    Currency,
+    Description,
+    Key,
+    Name,
+    PositiveAmount,
+    RuleName,
+    Title,
+)
+from pbengine.service.config_parts import (
+    BallotSettings,
+    District,
+    Fairness,
+    OutcomePriority,
+    Reallocation,
+    Strict,
+)
 from pbengine.service.errors import InvalidError
 
 __all__ = [
@@ -43,117 +53,30 @@ __all__ = [
     "Key",
     "Name",
     "OutcomePriority",
+    "Reallocation",
     "RoundConfig",
     "RoundPatch",
     "validated_config",
 ]
 
 
-Reallocation = Literal["next-in-order", "rerun", "carry"]
+class RoundConfig(Strict):
+    """A round's configuration. Besides what its schema states, a configuration is refused
+    (400, naming the field) with two districts or outcome priorities of one name, district
+    budgets adding up to more than the budget, a schedule out of phase order, a ballot
+    minimum above its maximum, or district budgets together with fairness floors or caps."""
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class District(_Strict):
-    name: Name
-    budget: Amount | None = Field(
-        default=None, description="its own budget: its projects compete for this alone"
-    )
-    population: int | None = Field(default=None, ge=0, le=10**10)
-
-
-class OutcomePriority(_Strict):
-    key: Key
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
-
-
-class BallotSettings(_Strict):
-    """The ballot and its limits, named as pabulib names them."""
-
-    type: BallotType = Field(
-        default="approval",
-        description="knapsack: approve projects whose costs fit the budget (max_sum_cost)",
-    )
-    min_length: int | None = Field(
-        default=None, ge=0, le=10_000, description="fewest projects named"
-    )
-    max_length: int | None = Field(default=None, ge=1, le=10_000, description="most projects named")
-    min_sum_cost: Amount | None = None
-    max_sum_cost: Amount | None = Field(default=None, description="knapsack: default the budget")
-    min_points: Amount | None = Field(default=None, description="fewest points for one project")
-    max_points: Amount | None = Field(default=None, description="most points for one project")
-    min_sum_points: Amount | None = None
-    max_sum_points: Amount | None = Field(default=None, description="points to share out")
-    outcome_vote: Literal["approval", "ranking"] = Field(
-        default="ranking", description="how residents vote on outcome priorities"
-    )
-    max_outcomes: int | None = Field(default=None, ge=1, le=10_000)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> BallotSettings:
-        for low, high in (
-            ("min_length", "max_length"),
-            ("min_sum_cost", "max_sum_cost"),
-            ("min_points", "max_points"),
-            ("min_sum_points", "max_sum_points"),
-        ):
-            a, b = getattr(self, low), getattr(self, high)
-            if a is not None and b is not None and Fraction(a) > Fraction(b):
-                raise ValueError(f"{low} ({a}) is above {high} ({b})")
-        has_points = VOTE_TYPES[self.type].has_points
-        for name in ("min_points", "max_points", "min_sum_points", "max_sum_points"):
-            if getattr(self, name) is not None and not has_points:
-                raise ValueError(f"{name} applies only to cumulative and scoring ballots")
-        return self
-
-
-class Fairness(_Strict):
-    """Fairness rules: a preset from rules/ or a fairness document written inline.
-
-    The document is stored with the round as resolved when it was set, so a
-    later edit of a preset file does not change a round that used it.
-    """
-
-    preset: str | None = Field(default=None, description="a preset name, e.g. equal-shares")
-    document: dict[str, Any] | None = Field(
-        default=None, description="an inline fairness document (the TOML's content, as JSON)"
-    )
-
-    @model_validator(mode="after")
-    def _resolve(self) -> Fairness:
-        if self.preset is None and self.document is None:
-            raise ValueError("give either a preset or a document")
-        try:
-            # A stored round carries both: the preset's name and its document as resolved
-            # when it was set, which stands even if the preset file has changed since.
-            if self.document is None and self.preset is not None:
-                resolved = load_preset(self.preset)
-            else:
-                resolved = parse_document(self.document or {}, "fairness.document")
-        except FairnessDocumentError as exc:
-            raise ValueError(f"{exc.key}: {exc.problem}") from None
-        self.document = resolved.model_dump(exclude_none=True, exclude_defaults=True)
-        return self
-
-    def as_document(self) -> FairnessDocument:
-        return parse_document(self.document or {}, self.preset or "fairness.document")
-
-
-class RoundConfig(_Strict):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
-    budget: Amount
-    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    budget: PositiveAmount
+    currency: Currency = "EUR"
     districts: list[District] = Field(default_factory=list)
-    categories: list[Name] = Field(default_factory=list)
+    categories: list[Name] = Field(default_factory=list, json_schema_extra={"uniqueItems": True})
     outcomes: list[OutcomePriority] = Field(
         default_factory=list, description="the outcome priorities the round commissions"
     )
     ballot: BallotSettings = Field(default_factory=BallotSettings)
-    rule: str | None = Field(
+    rule: RuleName | None = Field(
         default="greedy",
         description="an allocation rule (GET /api/v1/rules lists them); "
         "null on imported rounds: the rule their file declares",
@@ -263,22 +186,28 @@ class RoundConfig(_Strict):
         return {o.key for o in self.outcomes}
 
 
-class RoundPatch(_Strict):
-    """Fields to change; the rest stay. Frozen once voting opens: see FROZEN_ONCE_VOTING."""
+class RoundPatch(Strict):
+    """Fields to change; the rest stay. Frozen once voting opens: see FROZEN_ONCE_VOTING.
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
-    budget: Amount | None = None
-    currency: str | None = None
-    districts: list[District] | None = None
-    categories: list[Name] | None = None
-    outcomes: list[OutcomePriority] | None = None
-    ballot: BallotSettings | None = None
-    rule: str | None = None
-    revote: bool | None = None
+    Only `rule` and `fairness` may be set to null (the file's rule; no fairness rules): a
+    null elsewhere makes the configuration invalid and is refused (422) with the whole.
+    """
+
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    budget: PositiveAmount | SkipJsonSchema[None] = None
+    currency: Currency | SkipJsonSchema[None] = None
+    districts: list[District] | SkipJsonSchema[None] = None
+    categories: list[Name] | SkipJsonSchema[None] = Field(
+        default=None, json_schema_extra={"uniqueItems": True}
+    )
+    outcomes: list[OutcomePriority] | SkipJsonSchema[None] = None
+    ballot: BallotSettings | SkipJsonSchema[None] = None
+    rule: RuleName | None = None
+    revote: bool | SkipJsonSchema[None] = None
     fairness: Fairness | None = None
-    reallocation: Reallocation | None = None
-    schedule: dict[Phase, datetime] | None = None
+    reallocation: Reallocation | SkipJsonSchema[None] = None
+    schedule: dict[Phase, datetime] | SkipJsonSchema[None] = None
 
 
 def _fraction(value: str | None) -> Fraction | None:
