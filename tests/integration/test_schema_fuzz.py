@@ -8,16 +8,20 @@ Two runs per database, each with a fixed seed:
 
 Every response is checked for: no server error; a body the schema describes; a status the
 schema documents; its content type; a 405 only with `Allow`; an OPTIONS `Allow` naming
-every method of the path (`allow_header_conformance`); and no refusal (400 or 422) of a
-body the schema says is valid (`positive_data_acceptance`).
+every method of the path (`allow_header_conformance`); and no refusal of a body the schema
+says is valid (`positive_data_acceptance`): never 400, and anonymously never 422 either. As
+a council, a valid body may be refused with 422 where the refusal depends on the caller or
+the round's state (a ballot staff enter names its channel and the voter's code; a project
+names districts the round has), which no schema can say. An import's body is a pabulib
+file, a grammar JSON Schema cannot state: `positive_data_acceptance` skips that operation.
 
 What JSON Schema cannot state, the server still refuses with 400, and the fuzzer's valid
 bodies are made to respect it by `respecting_cross_field_rules` below (the rules are in
 the schema's descriptions too): a minimum above its maximum, two districts of one name,
 district budgets above the round's, two outcome priorities of one key, a schedule out of
-phase order. A fairness document
-(`fairness.document`) is described as an object only: its keys and their rules are in
-docs/fairness.md, and the fuzzer's valid bodies send an empty one.
+phase order. A fairness document (`fairness.document`) is described as an object only: its
+keys and their rules are in docs/fairness.md, and the fuzzer's valid bodies send an empty
+one. docs/security.md ("The published schema describes what the server does") says the same.
 """
 
 from __future__ import annotations
