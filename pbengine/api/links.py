@@ -4,13 +4,17 @@ A client (or a stateful fuzzer) reads from them that the `id` of the round
 POST /api/v1/rounds created is the `round_id` of GET /api/v1/rounds/{round_id}, of its
 phase, its projects and the rest; that a proposal's `id` is the `project_id` of its
 review and the `project` of its delivery and assessment; and that a paper batch's `id`
-is the `batch_id` of its ballots and its count. A new round's usual next step, opening it
-for proposals, is a link with its body.
+is the `batch_id` of its ballots and its count. The usual next steps are links with their
+bodies: a new round opens for proposals, a round moves on, a proposal is accepted.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.openapi.spec import Link, OpenAPI, OpenAPIResponse, Operation, PathItem
+
+from pbengine.core.phases import LIFECYCLE, Phase
 
 ROUND = "/api/v1/rounds/{round_id}"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -33,13 +37,23 @@ CREATED: dict[tuple[str, str, str], dict[str, str]] = {
 }
 
 
-NEXT_STEP = {
-    # A new round's usual next step, with its body: opening it for proposals.
-    ("/api/v1/rounds", "post", "201"): (
-        "OpenForProposals",
-        ROUND + "/phase",
-        {"phase": "proposals"},
-    ),
+NEXT_STEPS: dict[tuple[str, str, str], list[tuple[str, str, dict[str, Any]]]] = {
+    # The usual next steps, with their bodies: a new round opens for proposals; a round
+    # moves on to a later phase (only the next one is accepted); a proposal is accepted.
+    ("/api/v1/rounds", "post", "201"): [
+        ("OpenForProposals", ROUND + "/phase", {"phase": Phase.PROPOSALS.value})
+    ],
+    (ROUND + "/phase", "post", "200"): [
+        (f"MoveTo{phase.value.title()}", ROUND + "/phase", {"phase": phase.value})
+        for phase in LIFECYCLE[2:]
+    ],
+    (ROUND + "/projects", "post", "201"): [
+        (
+            "Accept",
+            ROUND + "/projects/{project_id}/review",
+            {"decision": "accept", "cost": "1000"},
+        )
+    ],
 }
 
 
@@ -63,16 +77,15 @@ def add_links(schema: OpenAPI) -> None:
                     parameters={name: given[name] for name in sorted(wanted)},
                     description=f"the {', '.join(sorted(wanted & new))} of {target_path}",
                 )
-        if (path, method, status) in NEXT_STEP:
-            name, target_path, body = NEXT_STEP[(path, method, status)]
+        for name, target_path, body in NEXT_STEPS.get((path, method, status), []):
             step = getattr(paths[target_path], "post", None)
             assert isinstance(step, Operation)
             assert step.operation_id
             links[name] = Link(
                 operation_id=step.operation_id,
-                parameters={"round_id": given["round_id"]},
+                parameters={p: given[p] for p in sorted(_path_parameters(step))},
                 request_body=body,
-                description=f"open the round for proposals: {target_path}",
+                description=f"{target_path} with this body",
             )
         response.links = links or None
 

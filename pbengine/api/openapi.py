@@ -92,7 +92,8 @@ HEADERS = {
 
 
 LARGEST_ID = 2**31 - 1
-"""Ids, positions and numbers in paths are stored in PostgreSQL `integer` columns."""
+"""Ids, positions and numbers in paths are compared with PostgreSQL `integer` columns: a
+number outside -2**31 .. 2**31 - 1 is refused (422), any other that names nothing is a 404."""
 
 
 class LocalSwagger(SwaggerRenderPlugin):
@@ -182,4 +183,5 @@ def _bounded(parameter: Any) -> None:
     schema = parameter.schema
     in_path = parameter.param_in == "path"
     if in_path and isinstance(schema, Schema) and schema.type == OpenAPIType.INTEGER:
+        schema.minimum = -LARGEST_ID - 1
         schema.maximum = LARGEST_ID

@@ -110,3 +110,6 @@ def test_a_new_round_links_to_the_operations_its_id_opens(schema: dict[str, Any]
         "project_id": "$response.body#/id",
         "round_id": "$request.path.round_id",
     }
+    assert proposal["links"]["Accept"]["requestBody"] == {"decision": "accept", "cost": "1000"}
+    moved = schema["paths"][f"{ROUNDS}/{{round_id}}/phase"]["post"]["responses"]["200"]["links"]
+    assert moved["MoveToVoting"]["requestBody"] == {"phase": "voting"}
