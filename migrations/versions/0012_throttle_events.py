@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", TEXT(), nullable=False),
         sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.Column("source", TEXT(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_throttle_event_key_at", "throttle_event", ["key", "at"])

@@ -29,12 +29,14 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from pbengine.service.errors import ServiceError
-from pbengine.store.throttle_counts import DatabaseTally, tally_engine
+from pbengine.store.throttle_counts import CountStore, DatabaseTally
 
 APP_STATE_KEY = "throttles"
 """Where an app keeps its Throttles, for every adapter it serves to find."""
 MAX_KEYS = 100_000
 """Keys remembered per throttle in memory; the least recently seen are forgotten first."""
+OTHERS_FRESH_SECONDS = 0.1
+"""How long a process reuses what it read of other processes' counts of one key."""
 
 
 class ThrottledError(ServiceError):
@@ -96,6 +98,45 @@ class MemoryTally:
                 self._seen.popitem(last=False)
 
 
+class SharedTally:
+    """Events counted by several processes: this one's in its memory, the others' read
+    from where they all write (store/throttle_counts.py).
+
+    A process never waits for its own counts to be written to see them. What it read of
+    the others' is reused for OTHERS_FRESH_SECONDS: an address sending many requests (a
+    library, a council office behind one address) costs one read per interval, not one per
+    request. Another process's count is so seen at most that long after it is written.
+    """
+
+    def __init__(self, others: DatabaseTally, clock: Callable[[], float] = time.monotonic) -> None:
+        self.own = MemoryTally()
+        self.others = others
+        self.clock = clock
+        self._read: OrderedDict[str, tuple[float, float, list[float]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recent(self, key: str, since: float) -> list[float]:
+        return sorted(self.own.recent(key, since) + self._others(key, since))
+
+    def add(self, key: str, at: float) -> None:
+        self.own.add(key, at)
+        self.others.add(key, at)
+
+    def _others(self, key: str, since: float) -> list[float]:
+        now = self.clock()
+        with self._lock:
+            kept = self._read.get(key)
+        if kept is not None and now - kept[0] < OTHERS_FRESH_SECONDS and since >= kept[1]:
+            return [at for at in kept[2] if at > since]
+        found = self.others.recent(key, since)
+        with self._lock:
+            self._read[key] = (now, since, found)
+            self._read.move_to_end(key)
+            while len(self._read) > MAX_KEYS:
+                self._read.popitem(last=False)
+        return found
+
+
 class Throttle:
     def __init__(
         self,
@@ -133,8 +174,8 @@ class Throttles:
     codes: Throttle = field(default_factory=lambda: Throttle(CODES))
     ballots: Throttle = field(default_factory=lambda: Throttle(BALLOTS))
     proposals: Throttle = field(default_factory=lambda: Throttle(PROPOSALS))
-    engine: Engine | None = None
-    """The engine the counts are kept through, when they are in a database."""
+    store: CountStore | None = None
+    """Where the counts are kept, when they are in a database."""
 
     @classmethod
     def kept_in(
@@ -145,16 +186,15 @@ class Throttles:
     ) -> Throttles:
         """Counts kept in `engine`'s database, shared by every process serving it. The
         clock is the wall clock: processes share it, not their monotonic clocks."""
-        counts = tally_engine(engine)
-        horizon = max(limit.seconds for limit in limits)
+        store = CountStore.beside(engine, max(limit.seconds for limit in limits))
         names = ("codes", "ballots", "proposals")
         codes, ballots, proposals = (
-            Throttle(limit, clock, DatabaseTally(counts, name, horizon))
+            Throttle(limit, clock, SharedTally(DatabaseTally(store, name)))
             for name, limit in zip(names, limits, strict=True)
         )
-        return cls(codes, ballots, proposals, counts if counts is not engine else None)
+        return cls(codes, ballots, proposals, store)
 
     def close(self) -> None:
         """Close the connections the counts were kept through (none in memory)."""
-        if self.engine is not None:
-            self.engine.dispose()
+        if self.store is not None:
+            self.store.close()

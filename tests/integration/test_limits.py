@@ -23,7 +23,7 @@ from sqlalchemy import Engine, delete
 
 from pbengine.api import create_app
 from pbengine.service.throttle import Limit, Throttle, Throttles
-from pbengine.store.throttle_counts import ThrottleEventRow
+from pbengine.store.throttle_counts import FLUSH_SECONDS, ThrottleEventRow
 from tests.integration.http import as_voter, bearer, ok, refused
 from tests.integration.served import Served, VotingRound, serving
 from tests.integration.test_ballot_channels import Voting
@@ -192,7 +192,9 @@ def test_a_codes_ballots_are_counted_across_worker_processes(
     with alone(first, [first, second]):
         for i in range(10):
             ok(httpx.post(url, json=voting.ballot(i), headers=as_voter(code), timeout=60), 201)
-    # Counted in the first worker's memory, the second would take ten more.
+    # Counted in the first worker's memory, the second would take ten more. A worker writes
+    # its counts within FLUSH_SECONDS; the first is given that many times over.
+    time.sleep(FLUSH_SECONDS * 25)
     with alone(second, [first, second]):
         answer = httpx.post(url, json=voting.ballot(10), headers=as_voter(code), timeout=60)
     assert refused(answer, 429, "rate")["problem"].startswith("this code has voted too often")
@@ -208,6 +210,7 @@ def test_unknown_codes_are_counted_across_worker_processes(
         for n in range(20):
             guess = as_voter(f"AAAA-BBBB-CCCC-{n:04d}")
             refused(httpx.get(rounds, headers=guess, timeout=60), 401, "authorization")
+    time.sleep(FLUSH_SECONDS * 25)
     with alone(second, [first, second]):
         answer = httpx.get(rounds, headers=as_voter("AAAA-BBBB-CCCC-9999"), timeout=60)
     assert refused(answer, 429, "rate")["problem"].startswith("too many unknown codes")
