@@ -44,8 +44,20 @@ STAFF_CHANNELS = ("paper", "assisted")
 ONLINE = "online"
 
 
+# The schema states what `_staff` refuses: a reason goes with an override, and an override
+# needs one that is not blank.
+_OVERRIDE_NEEDS_A_REASON = {
+    "if": {"required": ["override"], "properties": {"override": {"const": True}}},
+    "then": {
+        "required": ["override_reason"],
+        "properties": {"override_reason": {"type": "string", "pattern": "\\S"}},
+    },
+    "else": {"properties": {"override_reason": {"type": "null"}}},
+}
+
+
 class BallotIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_OVERRIDE_NEEDS_A_REASON)
 
     projects: list[str] | None = Field(
         default=None,
