@@ -23,6 +23,7 @@ from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from pbengine.service.access import own_round
 from pbengine.service.config import Amount, RoundConfig
@@ -46,7 +47,7 @@ ONLINE = "online"
 
 # The schema states what `_staff` refuses: a reason goes with an override, and an override
 # needs one that is not blank.
-_OVERRIDE_NEEDS_A_REASON = {
+_OVERRIDE_NEEDS_A_REASON: JsonDict = {
     "if": {"required": ["override"], "properties": {"override": {"const": True}}},
     "then": {
         "required": ["override_reason"],
