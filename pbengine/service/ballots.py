@@ -23,7 +23,7 @@ from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 from pbengine.service.access import own_round
 from pbengine.service.config import Amount, RoundConfig
