@@ -178,11 +178,17 @@ class CountStore:
             # Counts that come together are written together.
             self._closed.wait(FLUSH_SECONDS)
 
-    def close(self) -> None:
-        """Write what is left, and close the connections."""
-        deadline = time.monotonic() + 5
+    def flush(self, seconds: float = 5.0) -> bool:
+        """Wait until the counts made so far are written (at most `seconds`); whether they
+        are."""
+        deadline = time.monotonic() + seconds
         while self._unwritten and time.monotonic() < deadline:
             time.sleep(FLUSH_SECONDS)
+        return not self._unwritten
+
+    def close(self) -> None:
+        """Write what is left, and close the connections."""
+        self.flush()
         with self._changed:
             self._closed.set()
             self._changed.notify_all()

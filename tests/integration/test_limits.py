@@ -22,7 +22,13 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, delete
 
 from pbengine.api import create_app
-from pbengine.service.throttle import Limit, Throttle, Throttles
+from pbengine.service.throttle import (
+    OTHERS_FRESH_SECONDS,
+    Limit,
+    Throttle,
+    ThrottledError,
+    Throttles,
+)
 from pbengine.store.throttle_counts import FLUSH_SECONDS, ThrottleEventRow
 from tests.integration.http import as_voter, bearer, ok, refused
 from tests.integration.served import Served, VotingRound, serving
@@ -149,6 +155,46 @@ def test_an_import_past_the_row_limits_is_refused_naming_the_limit(
     assert answer["problem"] == "more than 10,000 rows in PROJECTS"
     assert answer["line"] == 6 + 10_001  # the 10,001st project
     assert len(ok(client.get("/api/v1/rounds"))) == before  # nothing was stored
+
+
+def test_two_processes_count_against_one_limit(engine: Engine, clock: Clock) -> None:
+    """Two sets of throttles on one database, as two worker processes keep them: each sees
+    its own counts at once, and the other's once written and its last read of that key is
+    OTHERS_FRESH_SECONDS old."""
+    forget_counts(engine)
+    first = Throttles.kept_in(engine, clock, LIMITS)
+    second = Throttles.kept_in(engine, clock, LIMITS)
+    try:
+        assert first.store is not None
+        assert second.store is not None
+        assert first.store.source != second.store.source
+        second.ballots.check("v-1")  # read (nothing) before the first counts
+        for _ in range(3):
+            first.ballots.check("v-1")
+            first.ballots.count("v-1")
+        with pytest.raises(ThrottledError):  # its own counts, before they are written
+            first.ballots.check("v-1")
+        assert first.store.flush()
+        time.sleep(OTHERS_FRESH_SECONDS)
+        with pytest.raises(ThrottledError) as refused:
+            second.ballots.check("v-1")
+        assert refused.value.retry_after == 600
+        second.ballots.check("v-2")  # another code is not held back
+        # Both count one key: 2 + 1 reach the limit of 3 for each of them.
+        for throttles in (first, first, second):
+            throttles.ballots.count("v-3")
+        assert first.store.flush()
+        assert second.store.flush()
+        time.sleep(OTHERS_FRESH_SECONDS)
+        for throttles in (first, second):
+            with pytest.raises(ThrottledError):
+                throttles.ballots.check("v-3")
+        clock.now += 601
+        first.ballots.check("v-1")
+        second.ballots.check("v-3")
+    finally:
+        first.close()
+        second.close()
 
 
 @contextmanager
