@@ -71,7 +71,7 @@ class ThrottleEventRow(SQLModel, table=True):
 TABLE: Table = ThrottleEventRow.__table__  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class CountStore:
     """Where a server's throttles keep their counts, and the statements that keep them."""
 
@@ -85,7 +85,9 @@ class CountStore:
     source: str = field(default_factory=lambda: secrets.token_hex(8))
     """This process's name in the rows it writes."""
     _unwritten: list[tuple[str, int, str]] = field(default_factory=list)
-    """Counts not yet committed, (digest, milliseconds, source): the writer's batch too."""
+    """Counts waiting for the writer, (digest, milliseconds, source)."""
+    _in_flight: int = 0
+    """Counts the writer has taken and not yet committed."""
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _closed: threading.Event = field(default_factory=threading.Event)
 
@@ -159,7 +161,8 @@ class CountStore:
         while not self._closed.is_set():
             with self._changed:
                 self._changed.wait_for(lambda: bool(self._unwritten) or self._closed.is_set())
-                batch = list(self._unwritten)
+                batch, self._unwritten = self._unwritten, []
+                self._in_flight = len(batch)
             if not batch:
                 continue
             try:
@@ -171,10 +174,14 @@ class CountStore:
                         purged = newest
             except OperationalError as exc:
                 logger.warning("throttle counts not written yet: %s", exc.orig)
+                with self._changed:
+                    self._unwritten[:0] = batch
+                    del self._unwritten[:-MOST_UNWRITTEN]
+                    self._in_flight = 0
                 self._closed.wait(1.0)
                 continue
             with self._changed:
-                del self._unwritten[: len(batch)]
+                self._in_flight = 0
             # Counts that come together are written together.
             self._closed.wait(FLUSH_SECONDS)
 
@@ -182,9 +189,9 @@ class CountStore:
         """Wait until the counts made so far are written (at most `seconds`); whether they
         are."""
         deadline = time.monotonic() + seconds
-        while self._unwritten and time.monotonic() < deadline:
+        while (self._unwritten or self._in_flight) and time.monotonic() < deadline:
             time.sleep(FLUSH_SECONDS)
-        return not self._unwritten
+        return not (self._unwritten or self._in_flight)
 
     def close(self) -> None:
         """Write what is left, and close the connections."""
