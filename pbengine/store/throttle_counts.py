@@ -11,7 +11,7 @@ wrote it (`source`): a process reads only the others' counts, and keeps its own 
 older than the longest window are deleted at most once a minute by each process.
 
 The ballot route checks two throttles and counts one on every ballot, so the counts are
-kept cheap (`CountStore`; bench/intake.py measured each step):
+kept cheap (`CountStore`; the figures and how they were measured: docs/security.md):
 - plain statements on a pooled driver connection in autocommit: through SQLAlchemy's
   Core, checking out, resetting and returning a connection cost a ballot about 0.3 ms a
   statement on this machine, and halved the ballots per second;
@@ -24,8 +24,9 @@ kept cheap (`CountStore`; bench/intake.py measured each step):
   counts are kept in a file of their own beside it (`<file>.throttles`), shared by every
   worker on that machine, so that a count never waits for a ballot nor a ballot for a
   count. The table the migration makes in the database itself is PostgreSQL's (and an
-  in-memory database's). Counts from one process take turns on a lock of its own rather
-  than in SQLite's busy handler, which sleeps whole milliseconds.
+  in-memory database's). One thread per process writes, so a process's counts never meet
+  in SQLite's busy handler, which sleeps whole milliseconds. The file holds nothing else:
+  it may be deleted while the server is stopped.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ import secrets
 import threading
 import time
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +76,6 @@ class CountStore:
     """Where a server's throttles keep their counts, and the statements that keep them."""
 
     engine: Engine
-    writing: AbstractContextManager[object]
-    """Held while a count is written: a lock on SQLite, nothing on PostgreSQL."""
     own: bool
     """The engine is this store's (and closes with it), not the app's."""
     horizon_ms: int = 600_000
@@ -103,10 +101,10 @@ class CountStore:
                 url, connect_args={"options": "-c synchronous_commit=off"}, **POOL
             )
             event.listen(counts, "connect", _autocommit)
-            return cls(counts, nullcontext(), own=True, horizon_ms=horizon * 1000)
+            return cls(counts, own=True, horizon_ms=horizon * 1000)
         if url.database in (None, "", ":memory:"):
             # A second engine would open another, empty database: the app's own it is.
-            return cls(engine, threading.Lock(), own=False, horizon_ms=horizon * 1000)
+            return cls(engine, own=False, horizon_ms=horizon * 1000)
         beside = url.set(database=f"{url.database}.throttles")
         counts = create_engine(
             beside, connect_args={"check_same_thread": False, "timeout": 20.0}, **POOL
@@ -117,7 +115,7 @@ class CountStore:
             connection.execute(CreateTable(TABLE, if_not_exists=True))
             for index in TABLE.indexes:
                 connection.execute(CreateIndex(index, if_not_exists=True))
-        return cls(counts, threading.Lock(), own=True, horizon_ms=horizon * 1000)
+        return cls(counts, own=True, horizon_ms=horizon * 1000)
 
     def run(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
         """One statement (`?` marks its parameters), committed; the rows it returns."""
@@ -166,12 +164,11 @@ class CountStore:
             if not batch:
                 continue
             try:
-                with self.writing:
-                    self.run_many(ADD, batch)
-                    newest = max(at for _, at, _ in batch)
-                    if newest - purged >= PURGE_EVERY_MS:
-                        self.run(PURGE, (newest - self.horizon_ms,))
-                        purged = newest
+                self.run_many(ADD, batch)
+                newest = max(at for _, at, _ in batch)
+                if newest - purged >= PURGE_EVERY_MS:
+                    self.run(PURGE, (newest - self.horizon_ms,))
+                    purged = newest
             except OperationalError as exc:
                 logger.warning("throttle counts not written yet: %s", exc.orig)
                 with self._changed:
