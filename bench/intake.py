@@ -27,7 +27,7 @@ that connections and worker caches are warm.
 
 With `--before REV`, every cell is measured a second time, in the same run and
 on a fresh database, against the server of that commit (its `pbengine/`,
-first on the server's PYTHONPATH), and the last column gives this code's
+first on the server's PYTHONPATH, and its migrations), and the last column gives this code's
 ballots per second over that commit's.
 """
 
@@ -176,7 +176,13 @@ def measure(served: Served, code: str, database: str, clients: int, ballots: int
 
 def run(code: str, database: str, url: str, folder: Path, args: argparse.Namespace) -> list[Cell]:
     cells = []
-    env = {} if code == NOW else {"PYTHONPATH": str(folder / "before")}
+    before = folder / "before"
+    # That commit's code, and its migrations: today's may import modules it does not have.
+    env = (
+        {}
+        if code == NOW
+        else {"PYTHONPATH": str(before), "PBENGINE_MIGRATIONS": str(before / "migrations")}
+    )
     for workers in args.workers:
         served = Served(url, folder, workers, env)
         served.start()
@@ -219,9 +225,10 @@ def _ratio(rate: float, baseline: float | None) -> str:
 
 
 def extract(rev: str, into: Path) -> None:
-    """That commit's `pbengine/`, for a server started with it first on its PYTHONPATH."""
+    """That commit's `pbengine/` (for a server started with it first on its PYTHONPATH) and
+    its `migrations/`."""
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev, "pbengine"],
+        ["git", "archive", "--format=tar", rev, "pbengine", "migrations"],
         check=True,
         capture_output=True,
         cwd=ROOT,
