@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -43,11 +44,16 @@ def decode(text: str) -> bytes:
 
 
 def public_key_of(private_key: bytes) -> bytes:
-    return (
-        Ed25519PrivateKey.from_private_bytes(private_key)
-        .public_key()
-        .public_bytes(Encoding.Raw, PublicFormat.Raw)
-    )
+    return _loaded(private_key)[1]
+
+
+@lru_cache(maxsize=8)
+def _loaded(private_key: bytes) -> tuple[Ed25519PrivateKey, bytes]:
+    """The key ready to sign, and its public half. Kept: loading the key cost every receipt
+    twice what signing with it does (bench/intake.py, profiled), and a server signs with
+    one key (two while it rotates)."""
+    key = Ed25519PrivateKey.from_private_bytes(private_key)
+    return key, key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def key_id(public_key: bytes) -> str:
@@ -72,7 +78,7 @@ def signed_head(
         "at": at,
         "key_id": key_id(public_key_of(private_key)),
     }
-    signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(statement(head))
+    signature = _loaded(private_key)[0].sign(statement(head))
     return {**head, "signature": encode(signature)}
 
 
