@@ -77,6 +77,13 @@ class BallotRepository:
                     attributes_json=text,
                 )
             )
+        self.session.flush()
+        # PostgreSQL plans the look-ups of a round's voters from its statistics, which stay
+        # those of the table before these codes until autovacuum's next pass (up to a
+        # minute): a round voting at once then read every one of its codes for each batch
+        # of ballots (bench/intake.py). ANALYZE counts this transaction's own rows.
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection().exec_driver_sql("ANALYZE voter_code")
 
     def voter_by_digest(self, code_hash: str) -> Voter | None:
         found = self._run(sql.VOTER_BY_DIGEST, code_hash=code_hash).first()

@@ -62,7 +62,8 @@ class BallotRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", index=True)
+    # No index of its own: the unique (round_id, voter_key) starts with it.
+    round_id: int = Field(foreign_key="round.id")
     position: int
     voter_key: str
     projects_json: str
@@ -140,7 +141,8 @@ class VoterCodeRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", index=True)
+    # No index of its own: the unique (round_id, voter_key) starts with it.
+    round_id: int = Field(foreign_key="round.id")
     code_hash: str = Field(unique=True, index=True)
     voter_key: str
     # Facts about the voter the council knows when issuing (district, age band...).
