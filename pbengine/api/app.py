@@ -37,6 +37,7 @@ from pbengine.api.projects import ProjectController
 from pbengine.api.request_log import request_log
 from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
+from pbengine.api.threads import more_request_threads
 from pbengine.api.voting import VotingController
 from pbengine.bootstrap import bootstrap
 from pbengine.service.throttle import APP_STATE_KEY, Throttles
@@ -109,7 +110,7 @@ def api_config(
         logging_config=None,
         openapi_config=openapi_config(),
         plugins=[ModelSchemas()],
-        on_startup=[describe_refusals],
+        on_startup=[describe_refusals, more_request_threads],
         request_max_body_size=min(limit, JSON_MAX_BODY),
         # One set of throttles per app, shared by the API and the pages composed with it.
         state=State({APP_STATE_KEY: throttles or Throttles()}),

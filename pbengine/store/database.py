@@ -64,13 +64,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "before_cursor_execute", _sqlite_lock_for_change)
         return engine
-    # The pool is larger than SQLAlchemy's default (5 + 10): a burst of ballots holds one
-    # connection per request waiting on the round's lock.
+    # The pool is larger than SQLAlchemy's default (5 + 10): a burst of requests holds
+    # a connection each (api/threads.py runs 64 at once), and a connection opened beyond
+    # the pool's size is closed when returned: at pool_size 10, a burst of ballots spent
+    # its time opening connections (bench/intake.py). 40 at most per process, as before.
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=30,
+        pool_size=32,
+        max_overflow=8,
         pool_timeout=POOL_TIMEOUT_SECONDS,
     )
 

@@ -19,13 +19,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from pbengine.api import create_app
 from pbengine.service.replay import replay
-from tests.conftest import free_port
 from tests.integration.http import as_voter, bearer
+from tests.integration.in_thread import serve_app
 
 CLIENT_TIMEOUT = 10.0  # seconds; a request not answered by then counts as a failure
 CLIENTS = 16
@@ -37,22 +36,8 @@ BURST_REPEATS = 3
 @pytest.fixture
 def server(engine: Engine) -> Iterator[str]:
     """The app under uvicorn in a thread of this process; its base URL."""
-    app = create_app(engine)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uvi = uvicorn.Server(config)
-    thread = threading.Thread(target=uvi.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvi.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start within 10 s"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uvi.should_exit = True
-        thread.join(timeout=10)
+    with serve_app(create_app(engine)) as base:
+        yield base
 
 
 @dataclass

@@ -11,22 +11,20 @@ exactly once, and the record replays.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, make_url
 
 from pbengine.api import create_app
 from pbengine.service.replay import replay
 from pbengine.store.database import make_engine, upgrade
-from tests.conftest import free_port
 from tests.integration.http import as_voter
+from tests.integration.in_thread import serve_app
 from tests.integration.proxy import Proxy
 from tests.integration.test_concurrency import LiveRound
 
@@ -34,22 +32,8 @@ VOTERS = 120
 CLIENTS = 8
 
 
-@contextmanager
-def serving(engine: Engine) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serving(engine: Engine) -> AbstractContextManager[str]:
+    return serve_app(create_app(engine))
 
 
 @pytest.fixture
