@@ -20,10 +20,12 @@ p95 and p99 latency of the answers, and the errors: answers that are not 201
 (by status) and requests with no answer (connection closed, or none within
 60 s); then how many ballots the round counts afterwards (the 201s, plus any
 stored whose answer was lost: a client would retry those with their
-Idempotency-Key, tests/integration/test_crash.py). The last column is the
-ballots per second against one worker on the same database and client count,
-measured in the same run. 20 ballots are cast before each cell's timer, so
-that connections and worker caches are warm.
+Idempotency-Key, tests/integration/test_crash.py); the CPU time the server's
+processes spent per ballot (which the machine's other load changes less than
+it changes ballots per second; the database server's and the clients' CPU are
+not in it). Then the ballots per second against one worker on the same
+database and client count, measured in the same run. 20 ballots are cast
+before each cell's timer, so that connections and worker caches are warm.
 
 With `--before REV`, every cell is measured a second time, in the same run and
 on a fresh database, against the server of that commit (its `pbengine/`,
@@ -80,6 +82,8 @@ class Cell:
     stored: int
     """Ballots the round counts after the cell, less the warm-up: 201s plus any ballot stored
     whose answer was lost."""
+    server_cpu: float
+    """CPU seconds the server's processes (all its workers) spent on the cell's ballots."""
 
     @property
     def rate(self) -> float:
@@ -167,11 +171,33 @@ def measure(served: Served, code: str, database: str, clients: int, ballots: int
     jobs = [(r.ballot(i), code) for i, code in enumerate(codes)]
     url = f"{r.url}/ballots"
     asyncio.run(_cast(served.base, url, jobs[:WARM_UP], min(clients, WARM_UP)))
+    assert served.process is not None
+    cpu = server_cpu(served.process.pid)
     seconds, latencies, errors = asyncio.run(_cast(served.base, url, jobs[WARM_UP:], clients))
+    cpu = server_cpu(served.process.pid) - cpu
     stored = r.counted() - WARM_UP
     return Cell(
-        code, database, served.workers, clients, ballots, seconds, latencies, errors, stored
+        code, database, served.workers, clients, ballots, seconds, latencies, errors, stored, cpu
     )
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by the process `pid` and its children that
+    are still running (a server's workers): a figure other load on the machine changes less
+    than it changes ballots per second."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        # After the name: state, ppid, ... utime (the 12th), stime (the 13th).
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def run(code: str, database: str, url: str, folder: Path, args: argparse.Namespace) -> list[Cell]:
@@ -204,8 +230,9 @@ def table(cells: list[Cell]) -> str:
     before = {(c.database, c.workers, c.clients): c.rate for c in cells if c.code != NOW}
     lines = [
         "| code | database | workers | clients | ballots | ballots/s | p50 ms | p95 ms "
-        "| p99 ms | errors | stored | vs 1 worker | vs before |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+        "| p99 ms | errors | stored | server CPU ms per ballot | vs 1 worker | vs before |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for c in cells:
         errors = ", ".join(f"{n}× {kind}" for kind, n in sorted(c.errors.items())) or "0"
@@ -215,6 +242,7 @@ def table(cells: list[Cell]) -> str:
             f"| {c.code} | {c.database} | {c.workers} | {c.clients} | {c.ballots} "
             f"| {c.rate:.0f} | {c.percentile(0.50):.0f} | {c.percentile(0.95):.0f} "
             f"| {c.percentile(0.99):.0f} | {errors} | {c.stored} "
+            f"| {1000 * c.server_cpu / c.ballots:.2f} "
             f"| {_ratio(c.rate, workers)} | {_ratio(c.rate, earlier)} |"
         )
     return "\n".join(lines)
