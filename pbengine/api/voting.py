@@ -9,11 +9,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from pydantic import BaseModel
 
-from pbengine.api.auth import principal_of
+from pbengine.api.auth import bearer_secret, principal_of
 from pbengine.api.deps import UNIT_OF_WORK, Caller, Work
-from pbengine.api.throttles import throttles_of
+from pbengine.api.throttles import client_of, throttles_of
+from pbengine.service.errors import Principal, UnauthorizedError
+from pbengine.service.identity import VoterCode
 from pbengine.service.replies import BallotCount, BallotReceipt
 from pbengine.service.voting import BallotIn, BallotQueue, VoterCodesIn, VotingService
+from pbengine.store.tokens import is_token
 
 QUEUE_KEY = "ballot_queue"
 _making_queue = threading.Lock()
@@ -75,20 +78,36 @@ class VotingController(Controller):
         data: JSONBody[BallotIn],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[BallotReceipt]:
-        # The caller is looked up here, not by the `caller` dependency, which runs on
-        # another worker thread: a request holding a database connection while it waits
-        # for a thread could otherwise wait forever behind a burst of ballots holding
-        # every thread while they wait for a connection.
-        caller = principal_of(request, uow.session)
-        ballots = throttles_of(request).ballots
-        if caller.voter_key is not None:
-            ballots.check(caller.voter_key)
-        cast = VotingService(uow, queue_of(request)).cast(caller, round_id, data, idempotency_key)
-        if caller.voter_key is not None and not cast.replayed:
-            ballots.count(caller.voter_key)
+        throttles = throttles_of(request)
+        caller = _caller(request, uow)
+        try:
+            cast = VotingService(uow, queue_of(request)).cast(
+                caller, round_id, data, idempotency_key
+            )
+        except UnauthorizedError:
+            if isinstance(caller, VoterCode):
+                throttles.codes.count(client_of(request))
+            raise
+        if cast.voter_key is not None and not cast.replayed:
+            throttles.ballots.count(cast.voter_key)
         headers = {"Idempotency-Replayed": "true"} if cast.replayed else {}
         return Response(cast.body, status_code=cast.status, headers=headers)
 
     @get("/ballots/count", sync_to_thread=True, summary="Ballots counted so far (public)")
     def count(self, uow: Work, round_id: FromPath[int]) -> BallotCount:
         return VotingService(uow).count(round_id)
+
+
+def _caller(request: Request[Any, Any, Any], uow: Work) -> Principal | VoterCode:
+    """A resident's code is looked up by the batch that casts their ballot
+    (service/casting.py); staff's tokens here. Either way on this handler's thread, not by
+    the `caller` dependency, which runs on another: a request holding a database connection
+    while it waits for a thread could otherwise wait forever behind a burst of ballots
+    holding every thread while they wait for a connection."""
+    secret = bearer_secret(request)
+    if secret is None or is_token(secret):
+        return principal_of(request, uow.session)
+    # Refused before it is looked up, as principal_of refuses, when the client has sent
+    # too many unknown codes; counted there when the batch finds it unknown.
+    throttles_of(request).codes.check(client_of(request))
+    return VoterCode(secret, throttles_of(request).ballots)

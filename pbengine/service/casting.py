@@ -4,15 +4,16 @@ A ballot is checked completely before anything of it is stored
 (service/ballots.py says who may cast what). It is stored under the voter's
 pseudonymous key, never under their code. Ballots for one round queue on the
 round's lock (docs/voting.md): the round is loaded for change before anything
-else is read. Concurrent ballots of one process are cast together, in one
-transaction (service/ballot_queue.py); a race the lock did not serialise is
-cast again from the start.
+else of it is read. Concurrent ballots of one process are cast together, in one
+transaction (service/ballot_queue.py), whose first query looks up every
+resident's voter code in the batch; a race the lock did not serialise is cast
+again from the start.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -23,9 +24,11 @@ from pbengine.service.ballot_box import BallotBoxes
 from pbengine.service.ballot_queue import BatchQueue, Job
 from pbengine.service.ballots import BallotIn, Entry, entry_of, receipt
 from pbengine.service.errors import ConflictError, Principal, ServiceError
+from pbengine.service.identity import VoterCode, code_principal
 from pbengine.service.replies import BallotReceipt
 from pbengine.service.signed import signed_receipt
 from pbengine.store.tables import RoundRow
+from pbengine.store.tokens import voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
 CAST_ATTEMPTS = 3
@@ -42,13 +45,15 @@ class Cast:
     status: int
     body: BallotReceipt
     replayed: bool = False
+    voter_key: str | None = None
+    """The resident's whose ballot was cast (None for staff's entries and replays)."""
 
 
 @dataclass(frozen=True)
 class CastRequest:
     """A ballot as one request sends it."""
 
-    principal: Principal
+    principal: Principal | VoterCode
     round_id: int
     ballot: BallotIn
     idempotency_key: str | None
@@ -121,9 +126,12 @@ def _cast_together(
     it is written), so a refusal is that job's error and the others go on; the round's own
     refusals (missing, not voting) are every job's."""
     with work as uow:
+        jobs = _identified(uow, jobs)
+        if not jobs:
+            return
         try:
             row = get_round(uow.rounds, jobs[0].request.round_id, for_change=True)
-            residents = [j.request.principal.voter_key for j in jobs]
+            residents = [_principal(j).voter_key for j in jobs]
             box = (boxes or BallotBoxes()).box(uow, row)
             batch = BallotBatch(uow, row, box, [k for k in residents if k is not None])
         except ServiceError as exc:
@@ -145,7 +153,8 @@ def _cast_together(
             assert staged.stored is not None
             assert staged.event is not None
             signed = signed_receipt(staged.stored.round_id, staged.event)
-            job.reply = Cast(201, receipt(staged.stored, staged.count, signed))
+            resident = _principal(job).voter_key
+            job.reply = Cast(201, receipt(staged.stored, staged.count, signed), voter_key=resident)
         idempotency.keep(cast)
         uow.commit()
 
@@ -160,10 +169,44 @@ def _staged(
     """The job's ballot kept for the batch, or None when the job is a retry that gets the
     reply kept for its Idempotency-Key."""
     request = job.request
-    entry = entry_of(uow, request.principal, row, request.ballot, batch.voter)
+    entry = entry_of(uow, _principal(job), row, request.ballot, batch.voter)
     if not idempotency.first(job, entry):
         return None
     return batch.stage(entry, request.ballot)
+
+
+def _identified(
+    uow: UnitOfWork, jobs: list[Job[CastRequest, Cast]]
+) -> list[Job[CastRequest, Cast]]:
+    """The jobs whose callers are known, every voter code looked up in one query; a job
+    whose code is unknown, or whose voter has cast too many ballots of late, is refused."""
+    codes = [p.secret for j in jobs if isinstance(p := j.request.principal, VoterCode)]
+    if not codes:
+        return jobs
+    voters = uow.ballots.voters_by_digest({voter_code_digest(c) for c in codes})
+    known = []
+    for job in jobs:
+        caller = job.request.principal
+        if isinstance(caller, VoterCode):
+            try:
+                principal = code_principal(
+                    uow, caller.secret, voters.get(voter_code_digest(caller.secret))
+                )
+                if caller.ballots is not None and principal.voter_key is not None:
+                    caller.ballots.check(principal.voter_key)
+            except ServiceError as exc:
+                job.error = exc
+                continue
+            # Known from now on, should the batch be cast again one ballot at a time.
+            job.request = replace(job.request, principal=principal)
+        known.append(job)
+    return known
+
+
+def _principal(job: Job[CastRequest, Cast]) -> Principal:
+    principal = job.request.principal
+    assert isinstance(principal, Principal), "the batch looks codes up first (_identified)"
+    return principal
 
 
 class _Idempotency:

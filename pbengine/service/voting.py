@@ -17,6 +17,7 @@ from pbengine.service.access import config_of, get_round, own_round, phase_of, r
 from pbengine.service.ballots import BallotIn
 from pbengine.service.casting import BallotQueue, Cast, CastRequest, cast_alone, cast_batch
 from pbengine.service.errors import ConflictError, InvalidError, Principal
+from pbengine.service.identity import VoterCode
 from pbengine.service.replies import BallotCount
 from pbengine.store.tokens import new_voter_code, new_voter_key, voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
@@ -74,7 +75,7 @@ class VotingService:
 
     def cast(
         self,
-        principal: Principal,
+        principal: Principal | VoterCode,
         round_id: int,
         ballot: BallotIn,
         idempotency_key: str | None = None,

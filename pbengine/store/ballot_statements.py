@@ -13,6 +13,13 @@ VOTER_BY_DIGEST = columns(
     col(VoterCodeRow.round_id), col(VoterCodeRow.voter_key), col(VoterCodeRow.attributes_json)
 ).where(col(VoterCodeRow.code_hash) == bindparam("code_hash"))
 
+VOTERS_BY_DIGEST = columns(
+    col(VoterCodeRow.code_hash),
+    col(VoterCodeRow.round_id),
+    col(VoterCodeRow.voter_key),
+    col(VoterCodeRow.attributes_json),
+).where(col(VoterCodeRow.code_hash).in_(bindparam("code_hashes", expanding=True)))
+
 VOTERS = columns(col(VoterCodeRow.voter_key), col(VoterCodeRow.attributes_json)).where(
     col(VoterCodeRow.round_id) == bindparam("round_id"),
     col(VoterCodeRow.voter_key).in_(bindparam("keys", expanding=True)),

@@ -89,6 +89,11 @@ class BallotRepository:
         found = self._run(sql.VOTER_BY_DIGEST, code_hash=code_hash).first()
         return None if found is None else Voter(**found._mapping)
 
+    def voters_by_digest(self, code_hashes: Iterable[str]) -> dict[str, Voter]:
+        """The voters these code digests name, by digest (unknown digests are left out)."""
+        rows = self._run(sql.VOTERS_BY_DIGEST, code_hashes=list(code_hashes))
+        return {r.code_hash: Voter(r.round_id, r.voter_key, r.attributes_json) for r in rows}
+
     def voters(self, round_id: int, voter_keys: Iterable[str]) -> dict[str, Voter]:
         """The round's voter codes with these keys, by key."""
         rows = self._run(sql.VOTERS, round_id=round_id, keys=list(voter_keys))

@@ -17,11 +17,12 @@ from pbengine.service.ballot_box import BallotBoxes
 from pbengine.service.ballot_queue import Job
 from pbengine.service.casting import Cast, CastRequest, cast_batch
 from pbengine.service.config import BallotSettings, RoundConfig
-from pbengine.service.errors import ConflictError, InvalidError, Principal
-from pbengine.service.identity import principal_for
+from pbengine.service.errors import ConflictError, InvalidError, Principal, UnauthorizedError
+from pbengine.service.identity import VoterCode, principal_for
 from pbengine.service.proposals import ProposalIn, ProposalService, ReviewIn
 from pbengine.service.replay import replay
 from pbengine.service.rounds import RoundService
+from pbengine.service.throttle import Limit, Throttle, ThrottledError
 from pbengine.service.voting import BallotIn, VoterCodesIn, VotingService
 from pbengine.store.unit_of_work import UnitOfWork
 
@@ -131,3 +132,37 @@ def test_a_round_that_is_not_voting_refuses_the_whole_batch(uow: UnitOfWork) -> 
     cast_batch(uow, BallotBoxes(), jobs)
     assert [answer(j) for j in jobs] == [ConflictError, ConflictError]
     assert VotingService(uow).count(round_id).ballots == 0
+
+
+def test_a_batch_looks_up_its_voter_codes_and_refuses_only_the_unknown_and_throttled(
+    uow: UnitOfWork,
+) -> None:
+    round_id, (a, b, _) = voting_round(uow, revote=True)
+    codes = VotingService(uow).issue_codes(STAFF, round_id, VoterCodesIn(count=3))
+    ballots = Throttle(Limit(1, 600, "this code has voted too often"))
+    voter_key = principal_for(uow, codes[2]).voter_key
+    assert voter_key is not None
+    ballots.count(voter_key)  # this voter has used up their ballots of late
+
+    def by_code(code: str, **ballot: Any) -> Job[CastRequest, Cast]:
+        return Job(CastRequest(VoterCode(code, ballots), round_id, BallotIn(**ballot), None))
+
+    jobs = [
+        by_code(codes[0], projects=[a]),
+        by_code("NOPE-NOPE-NOPE-NOPE", projects=[a]),
+        by_code(codes[1], projects=[b]),
+        by_code(codes[2], projects=[b]),
+        by_code(codes[0], projects=[b]),  # a revote: the code looked up once serves both
+    ]
+    cast_batch(uow, BallotBoxes(), jobs)
+    with pytest.raises(UnauthorizedError):
+        jobs[1].outcome()
+    with pytest.raises(ThrottledError):
+        jobs[3].outcome()
+    cast = [jobs[i].outcome() for i in (0, 2, 4)]
+    # Each reply names its voter, whose ballot the handler then counts against the limit.
+    keys = [principal_for(uow, codes[i]).voter_key for i in (0, 1, 0)]
+    assert [c.voter_key for c in cast] == keys
+    assert [c.body.ballot.projects for c in cast] == [[a], [b], [b]]
+    assert cast[2].body.replaced_earlier_ballot
+    assert VotingService(uow).count(round_id).ballots == 2
