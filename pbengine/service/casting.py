@@ -13,7 +13,6 @@ again from the start.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -21,14 +20,14 @@ from pbengine.core.canonical import digest
 from pbengine.service.access import get_round
 from pbengine.service.ballot_batch import BallotBatch, Staged
 from pbengine.service.ballot_box import BallotBoxes
+from pbengine.service.ballot_callers import identified, principal_of_job
 from pbengine.service.ballot_queue import BatchQueue, Job
-from pbengine.service.ballots import BallotIn, Entry, entry_of, receipt
-from pbengine.service.errors import ConflictError, Principal, ServiceError
-from pbengine.service.identity import VoterCode, code_principal
+from pbengine.service.ballots import Entry, entry_of, receipt
+from pbengine.service.cast_requests import Cast, CastRequest
+from pbengine.service.errors import ConflictError, ServiceError
 from pbengine.service.replies import BallotReceipt
 from pbengine.service.signed import signed_receipt
 from pbengine.store.tables import RoundRow
-from pbengine.store.tokens import voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
 CAST_ATTEMPTS = 3
@@ -36,27 +35,6 @@ CAST_ATTEMPTS = 3
 bypassed) is cast again from the start, this many times in all, before a 409."""
 # PostgreSQL's "try again" errors: serialization failure and deadlock.
 RETRYABLE_SQLSTATES = ("40001", "40P01")
-
-
-@dataclass(frozen=True)
-class Cast:
-    """A ballot's reply; `replayed` when it is the reply kept for an Idempotency-Key."""
-
-    status: int
-    body: BallotReceipt
-    replayed: bool = False
-    voter_key: str | None = None
-    """The resident's whose ballot was cast (None for staff's entries and replays)."""
-
-
-@dataclass(frozen=True)
-class CastRequest:
-    """A ballot as one request sends it."""
-
-    principal: Principal | VoterCode
-    round_id: int
-    ballot: BallotIn
-    idempotency_key: str | None
 
 
 class BallotQueue(BatchQueue[CastRequest, Cast]):
@@ -126,12 +104,12 @@ def _cast_together(
     it is written), so a refusal is that job's error and the others go on; the round's own
     refusals (missing, not voting) are every job's."""
     with work as uow:
-        jobs = _identified(uow, jobs)
+        jobs = identified(uow, jobs)
         if not jobs:
             return
         try:
             row = get_round(uow.rounds, jobs[0].request.round_id, for_change=True)
-            residents = [_principal(j).voter_key for j in jobs]
+            residents = [principal_of_job(j).voter_key for j in jobs]
             box = (boxes or BallotBoxes()).box(uow, row)
             batch = BallotBatch(uow, row, box, [k for k in residents if k is not None])
         except ServiceError as exc:
@@ -153,7 +131,7 @@ def _cast_together(
             assert staged.stored is not None
             assert staged.event is not None
             signed = signed_receipt(staged.stored.round_id, staged.event)
-            resident = _principal(job).voter_key
+            resident = principal_of_job(job).voter_key
             job.reply = Cast(201, receipt(staged.stored, staged.count, signed), voter_key=resident)
         idempotency.keep(cast)
         uow.commit()
@@ -169,44 +147,10 @@ def _staged(
     """The job's ballot kept for the batch, or None when the job is a retry that gets the
     reply kept for its Idempotency-Key."""
     request = job.request
-    entry = entry_of(uow, _principal(job), row, request.ballot, batch.voter)
+    entry = entry_of(uow, principal_of_job(job), row, request.ballot, batch.voter)
     if not idempotency.first(job, entry):
         return None
     return batch.stage(entry, request.ballot)
-
-
-def _identified(
-    uow: UnitOfWork, jobs: list[Job[CastRequest, Cast]]
-) -> list[Job[CastRequest, Cast]]:
-    """The jobs whose callers are known, every voter code looked up in one query; a job
-    whose code is unknown, or whose voter has cast too many ballots of late, is refused."""
-    codes = [p.secret for j in jobs if isinstance(p := j.request.principal, VoterCode)]
-    if not codes:
-        return jobs
-    voters = uow.ballots.voters_by_digest({voter_code_digest(c) for c in codes})
-    known = []
-    for job in jobs:
-        caller = job.request.principal
-        if isinstance(caller, VoterCode):
-            try:
-                principal = code_principal(
-                    uow, caller.secret, voters.get(voter_code_digest(caller.secret))
-                )
-                if caller.ballots is not None and principal.voter_key is not None:
-                    caller.ballots.check(principal.voter_key)
-            except ServiceError as exc:
-                job.error = exc
-                continue
-            # Known from now on, should the batch be cast again one ballot at a time.
-            job.request = replace(job.request, principal=principal)
-        known.append(job)
-    return known
-
-
-def _principal(job: Job[CastRequest, Cast]) -> Principal:
-    principal = job.request.principal
-    assert isinstance(principal, Principal), "the batch looks codes up first (_identified)"
-    return principal
 
 
 class _Idempotency:

@@ -22,7 +22,7 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -67,6 +67,10 @@ class Tally(Protocol):
         """The times of `key`'s events after `since`, oldest first."""
         ...
 
+    def recent_many(self, keys: Collection[str], since: float) -> dict[str, list[float]]:
+        """`recent` of each key, as one look-up where the events are kept elsewhere."""
+        ...
+
     def add(self, key: str, at: float) -> None:
         """One event of `key` at `at`."""
         ...
@@ -88,6 +92,9 @@ class MemoryTally:
             while times and times[0] <= since:
                 times.popleft()
             return list(times)
+
+    def recent_many(self, keys: Collection[str], since: float) -> dict[str, list[float]]:
+        return {key: self.recent(key, since) for key in keys}
 
     def add(self, key: str, at: float) -> None:
         with self._lock:
@@ -118,17 +125,36 @@ class SharedTally:
     def recent(self, key: str, since: float) -> list[float]:
         return sorted(self.own.recent(key, since) + self._others(key, since))
 
+    def recent_many(self, keys: Collection[str], since: float) -> dict[str, list[float]]:
+        now = self.clock()
+        others = {key: self._kept(key, since, now) for key in keys}
+        stale = [key for key, kept in others.items() if kept is None]
+        if stale:
+            found = self.others.recent_many(stale, since)
+            for key in stale:
+                others[key] = self._keep(key, since, now, found.get(key, []))
+        return {key: sorted(self.own.recent(key, since) + (others[key] or [])) for key in keys}
+
     def add(self, key: str, at: float) -> None:
         self.own.add(key, at)
         self.others.add(key, at)
 
     def _others(self, key: str, since: float) -> list[float]:
         now = self.clock()
+        kept = self._kept(key, since, now)
+        if kept is not None:
+            return kept
+        return self._keep(key, since, now, self.others.recent(key, since))
+
+    def _kept(self, key: str, since: float, now: float) -> list[float] | None:
+        """The others' events of `key` as last read, if that read is fresh enough."""
         with self._lock:
             kept = self._read.get(key)
         if kept is not None and now - kept[0] < OTHERS_FRESH_SECONDS and since >= kept[1]:
             return [at for at in kept[2] if at > since]
-        found = self.others.recent(key, since)
+        return None
+
+    def _keep(self, key: str, since: float, now: float, found: list[float]) -> list[float]:
         with self._lock:
             self._read[key] = (now, since, found)
             self._read.move_to_end(key)
@@ -151,14 +177,26 @@ class Throttle:
     def check(self, key: str) -> None:
         """Refuse (ThrottledError) if `key` has reached its limit; counts nothing."""
         now = self.clock()
-        times = self.tally.recent(key, now - self.limit.seconds)
+        refusal = self._refusal(self.tally.recent(key, now - self.limit.seconds), now)
+        if refusal is not None:
+            raise refusal
+
+    def refusals(self, keys: Collection[str]) -> dict[str, ThrottledError]:
+        """`check` of several keys in one look-up (a batch of ballots makes one for all its
+        voters, not one each in its transaction): the refusal of each key refused."""
+        now = self.clock()
+        found = self.tally.recent_many(keys, now - self.limit.seconds)
+        refused = {key: self._refusal(times, now) for key, times in found.items()}
+        return {key: refusal for key, refusal in refused.items() if refusal is not None}
+
+    def _refusal(self, times: list[float], now: float) -> ThrottledError | None:
         if len(times) < self.limit.count:
-            return
+            return None
         # Requests in flight together may all have been counted: one more is allowed once
         # enough of them have left the window, the last of those being this one.
         freed = times[len(times) - self.limit.count]
         wait = max(1, math.ceil(freed + self.limit.seconds - now))
-        raise ThrottledError(f"{self.limit.refusal}; try again in {wait} s", wait)
+        return ThrottledError(f"{self.limit.refusal}; try again in {wait} s", wait)
 
     def count(self, key: str) -> None:
         """One event for `key`, now."""

@@ -15,7 +15,8 @@ from pbengine.core.audit import kinds
 from pbengine.core.phases import ORDER, Phase
 from pbengine.service.access import config_of, get_round, own_round, phase_of, require_known
 from pbengine.service.ballots import BallotIn
-from pbengine.service.casting import BallotQueue, Cast, CastRequest, cast_alone, cast_batch
+from pbengine.service.cast_requests import Cast, CastRequest
+from pbengine.service.casting import BallotQueue, cast_alone, cast_batch
 from pbengine.service.errors import ConflictError, InvalidError, Principal
 from pbengine.service.identity import VoterCode
 from pbengine.service.replies import BallotCount

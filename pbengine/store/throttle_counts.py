@@ -37,7 +37,7 @@ import math
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +214,10 @@ def _sqlite_unflushed(connection: Any, _record: Any) -> None:
 
 
 RECENT = 'SELECT at FROM throttle_event WHERE "key" = ? AND at > ? AND source <> ? ORDER BY at'
+RECENT_MANY = (
+    'SELECT "key", at FROM throttle_event WHERE "key" IN ({marks}) AND at > ? AND source <> ? '
+    "ORDER BY at"
+)
 ADD = 'INSERT INTO throttle_event ("key", at, source) VALUES (?, ?, ?)'
 PURGE = "DELETE FROM throttle_event WHERE at <= ?"
 
@@ -231,6 +235,19 @@ class DatabaseTally:
         after = math.floor(since * 1000)
         rows = self.store.run(RECENT, (self._digest(key), after, self.store.source))
         return [at / 1000 for (at,) in rows]
+
+    def recent_many(self, keys: Collection[str], since: float) -> dict[str, list[float]]:
+        """`recent` of each key, in one statement."""
+        if not keys:
+            return {}
+        by_digest = {self._digest(key): key for key in keys}
+        marks = ", ".join("?" * len(by_digest))
+        sql = RECENT_MANY.format(marks=marks)
+        rows = self.store.run(sql, (*by_digest, math.floor(since * 1000), self.store.source))
+        found: dict[str, list[float]] = {key: [] for key in keys}
+        for digest, at in rows:
+            found[by_digest[digest]].append(at / 1000)
+        return found
 
     def add(self, key: str, at: float) -> None:
         self.store.add(self._digest(key), round(at * 1000))

@@ -15,7 +15,8 @@ from sqlmodel import Session
 from pbengine.service.audit import AuditService
 from pbengine.service.ballot_box import BallotBoxes
 from pbengine.service.ballot_queue import Job
-from pbengine.service.casting import Cast, CastRequest, cast_batch
+from pbengine.service.cast_requests import Cast, CastRequest
+from pbengine.service.casting import cast_batch
 from pbengine.service.config import BallotSettings, RoundConfig
 from pbengine.service.errors import ConflictError, InvalidError, Principal, UnauthorizedError
 from pbengine.service.identity import VoterCode, principal_for

@@ -189,6 +189,15 @@ def test_two_processes_count_against_one_limit(engine: Engine, clock: Clock) -> 
         for throttles in (first, second):
             with pytest.raises(ThrottledError):
                 throttles.ballots.check("v-3")
+        # Several keys in one look-up, as a batch of ballots checks its voters.
+        third = Throttles.kept_in(engine, clock, LIMITS)
+        try:
+            refused_now = third.ballots.refusals({"v-1", "v-2", "v-3"})
+            assert set(refused_now) == {"v-1", "v-3"}
+            assert refused_now["v-1"].retry_after == 600
+            assert second.ballots.refusals({"v-2", "v-3"}).keys() == {"v-3"}
+        finally:
+            third.close()
         clock.now += 601
         first.ballots.check("v-1")
         second.ballots.check("v-3")
