@@ -18,7 +18,7 @@ from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.enums import ScopeType
-from litestar.types import ExceptionHandlersMap, Message, Scope
+from litestar.types import ExceptionHandlersMap, LifespanHook, Message, Scope
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -37,7 +37,7 @@ from pbengine.api.projects import ProjectController
 from pbengine.api.request_log import request_log
 from pbengine.api.rounds import ImportController, RoundController
 from pbengine.api.rules import list_presets, list_rules
-from pbengine.api.threads import more_request_threads
+from pbengine.api.serving import keep_startup_objects, more_request_threads
 from pbengine.api.voting import VotingController
 from pbengine.bootstrap import bootstrap
 from pbengine.service.throttle import APP_STATE_KEY, Throttles
@@ -81,7 +81,11 @@ def api_config(
     arguments the environment decides.
     """
     settings = settings or Settings.from_env()
+    # A server's app keeps what start-up made out of the collector's passes (api/serving.py);
+    # a test's, one of many apps in one process, leaves the collector as it found it.
+    on_startup: list[LifespanHook] = [describe_refusals, more_request_threads]
     if engine is None:
+        on_startup.append(keep_startup_objects)
         engine = bootstrap(settings)
         # A server's app, perhaps one of several worker processes: its throttles count in
         # the database they share. An app handed its engine (a test's) counts alone.
@@ -110,7 +114,7 @@ def api_config(
         logging_config=None,
         openapi_config=openapi_config(),
         plugins=[ModelSchemas()],
-        on_startup=[describe_refusals, more_request_threads],
+        on_startup=on_startup,
         request_max_body_size=min(limit, JSON_MAX_BODY),
         # One set of throttles per app, shared by the API and the pages composed with it.
         state=State({APP_STATE_KEY: throttles or Throttles()}),

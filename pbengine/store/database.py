@@ -65,7 +65,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "before_cursor_execute", _sqlite_lock_for_change)
         return engine
     # The pool is larger than SQLAlchemy's default (5 + 10): a burst of requests holds
-    # a connection each (api/threads.py runs 64 at once), and a connection opened beyond
+    # a connection each (api/serving.py runs 64 at once), and a connection opened beyond
     # the pool's size is closed when returned: at pool_size 10, a burst of ballots spent
     # its time opening connections (bench/intake.py). 40 at most per process, as before.
     return create_engine(

@@ -1,4 +1,4 @@
-"""The app runs as many blocking handlers at once as api/threads.py says, not asyncio's six.
+"""The app runs as many blocking handlers at once as api/serving.py says, not asyncio's six.
 
 A ballot's handler thread waits while the batch before it is cast: with the
 default pool of min(32, cores + 4) threads, a 2-core server cast batches of
@@ -15,7 +15,7 @@ from litestar import get
 from sqlalchemy import Engine
 
 from pbengine.api import create_app
-from pbengine.api.threads import REQUEST_THREADS
+from pbengine.api.serving import REQUEST_THREADS
 from tests.integration.in_thread import serve_app
 
 AT_ONCE = REQUEST_THREADS // 2

@@ -1,4 +1,5 @@
-"""The threads that run the app's blocking handlers: enough for a burst of ballots.
+"""How the app runs in a server process: threads for its blocking handlers, and a garbage
+collector that leaves what start-up made alone.
 
 asyncio's default pool has min(32, cores + 4) threads, six on a 2-core server.
 A ballot's thread waits while the batch before it is cast
@@ -11,6 +12,7 @@ engine's pool (store/database.py).
 from __future__ import annotations
 
 import asyncio
+import gc
 from concurrent.futures import ThreadPoolExecutor
 
 REQUEST_THREADS = 64
@@ -22,3 +24,11 @@ def more_request_threads() -> None:
     """On start-up, in the server's event loop: its pool for handlers that block."""
     pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="pbengine-request")
     asyncio.get_running_loop().set_default_executor(pool)
+
+
+def keep_startup_objects() -> None:
+    """On start-up, once the app is built: what it made (modules, the schema, the OpenAPI
+    document, compiled statements) lives as long as the process, and the collector's full
+    passes need not walk it again each time a request's garbage triggers one."""
+    gc.collect()
+    gc.freeze()
