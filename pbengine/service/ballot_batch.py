@@ -14,7 +14,7 @@ first: its event must name the tracker of the ballot it replaces.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -68,13 +68,17 @@ class BallotBatch:
         row: RoundRow,
         box: BallotBox | None = None,
         voter_keys: Iterable[str] = (),
+        known: Mapping[str, Voter] | None = None,
     ) -> None:
-        """`voter_keys`: the voters whose ballots are expected, read in one go."""
+        """`voter_keys`: the voters whose ballots are expected, read in one go, but for
+        those the caller has `known` (by key) already."""
         assert row.id is not None
         self.uow, self.row, self.round_id = uow, row, row.id
         self.box = box or ballot_box(uow, row)
         keys = list(voter_keys)
-        self._voters = uow.ballots.voters(row.id, keys) if keys else {}
+        self._voters = {k: v for k, v in (known or {}).items() if v.round_id == row.id}
+        unknown = [k for k in keys if k not in self._voters]
+        self._voters |= uow.ballots.voters(row.id, unknown) if unknown else {}
         self._ballots: dict[str, StoredBallot | None] = dict.fromkeys(keys)
         self._ballots |= uow.ballots.ballots_of(row.id, keys) if keys else {}
         self._staged: list[Staged] = []

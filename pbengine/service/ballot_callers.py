@@ -16,13 +16,17 @@ from pbengine.service.cast_requests import Cast, CastRequest
 from pbengine.service.errors import Principal, ServiceError
 from pbengine.service.identity import VoterCode, code_principal
 from pbengine.service.throttle import Throttle
+from pbengine.store.ballots import Voter
 from pbengine.store.tokens import voter_code_digest
 from pbengine.store.unit_of_work import UnitOfWork
 
 
-def identified(uow: UnitOfWork, jobs: list[Job[CastRequest, Cast]]) -> list[Job[CastRequest, Cast]]:
-    """The jobs whose callers are known, every voter code looked up in one query; a job
-    whose code is unknown, or whose voter has cast too many ballots of late, is refused."""
+def identified(
+    uow: UnitOfWork, jobs: list[Job[CastRequest, Cast]]
+) -> tuple[list[Job[CastRequest, Cast]], dict[str, Voter]]:
+    """The jobs whose callers are known, every voter code looked up in one query, and the
+    voters found, by key (the batch needs them and need not read them again). A job whose
+    code is unknown, or whose voter has cast too many ballots of late, is refused."""
     codes = {
         voter_code_digest(p.secret) for j in jobs if isinstance(p := j.request.principal, VoterCode)
     }
@@ -40,7 +44,7 @@ def identified(uow: UnitOfWork, jobs: list[Job[CastRequest, Cast]]) -> list[Job[
             # Known from now on, should the batch be cast again one ballot at a time.
             job.request = replace(job.request, principal=principal, ballots=caller.ballots)
         known.append(job)
-    return _within_limits(known)
+    return _within_limits(known), {v.voter_key: v for v in voters.values()}
 
 
 def _within_limits(jobs: list[Job[CastRequest, Cast]]) -> list[Job[CastRequest, Cast]]:

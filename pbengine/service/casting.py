@@ -104,14 +104,14 @@ def _cast_together(
     it is written), so a refusal is that job's error and the others go on; the round's own
     refusals (missing, not voting) are every job's."""
     with work as uow:
-        jobs = identified(uow, jobs)
+        jobs, voters = identified(uow, jobs)
         if not jobs:
             return
         try:
             row = get_round(uow.rounds, jobs[0].request.round_id, for_change=True)
             residents = [principal_of_job(j).voter_key for j in jobs]
             box = (boxes or BallotBoxes()).box(uow, row)
-            batch = BallotBatch(uow, row, box, [k for k in residents if k is not None])
+            batch = BallotBatch(uow, row, box, [k for k in residents if k is not None], voters)
         except ServiceError as exc:
             for job in jobs:
                 job.error = exc
