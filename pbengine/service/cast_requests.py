@@ -19,7 +19,7 @@ class Cast:
     body: BallotReceipt
     replayed: bool = False
     voter_key: str | None = None
-    """The resident's whose ballot was cast (None for staff's entries and replays)."""
+    """The resident whose ballot was cast (None for staff's entries and for replays)."""
 
 
 @dataclass(frozen=True)

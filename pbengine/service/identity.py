@@ -35,7 +35,7 @@ def code_principal(uow: UnitOfWork, secret: str, voter: Voter | None) -> Princip
     """Who holds the code `secret`, given the voter its digest names (None: no voter).
 
     Reads the assessment's codes only when no voter has it: a batch of ballots
-    looks up all its voters in one query (service/casting.py), in its transaction."""
+    looks up all its voters in one query (service/ballot_callers.py), in its transaction."""
     assessor = assessor_digest(secret)
     if voter is not None:
         return Principal(
