@@ -1,6 +1,6 @@
 """Ballot intake through HTTP against `pbengine serve`: ballots per second and latency.
 
-    .venv/bin/python bench/intake.py [--ballots N] [--clients 1,16,64] [--workers 1,2]
+    .venv/bin/python bench/intake.py [--ballots N] [--clients 1,16,32,64] [--workers 1,2]
                                      [--databases sqlite,postgresql] [--before REV]
 
 For each database (a SQLite file in a temporary folder; a fresh database on
@@ -269,7 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=600, help="per cell (default 600)")
     numbers = lambda text: [int(n) for n in text.split(",")]  # noqa: E731
-    parser.add_argument("--clients", type=numbers, default=[1, 16, 64])
+    parser.add_argument("--clients", type=numbers, default=[1, 16, 32, 64])
     parser.add_argument("--workers", type=numbers, default=[1, 2])
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--before", metavar="REV", help="also measure this commit's server")
