@@ -19,6 +19,9 @@ from sqlmodel import Session, col, select
 from pbengine.store import ballot_statements as sql
 from pbengine.store.tables import BallotRow, VoterCodeRow, utc_now
 
+ANALYZE_AFTER = 500
+"""Issuing this many codes at once refreshes PostgreSQL's statistics of the table."""
+
 
 @dataclass(frozen=True)
 class Voter:
@@ -77,12 +80,14 @@ class BallotRepository:
                     attributes_json=text,
                 )
             )
-        self.session.flush()
         # PostgreSQL plans the look-ups of a round's voters from its statistics, which stay
-        # those of the table before these codes until autovacuum's next pass (up to a
+        # those of the table before a large issue until autovacuum's next pass (up to a
         # minute): a round voting at once then read every one of its codes for each batch
-        # of ballots (bench/intake.py). ANALYZE counts this transaction's own rows.
-        if self.session.get_bind().dialect.name == "postgresql":
+        # of ballots (bench/intake.py). ANALYZE counts this transaction's own rows. A desk
+        # issuing codes one by one leaves it to autovacuum: ANALYZE reads a sample of the
+        # whole table each time.
+        if len(entries) >= ANALYZE_AFTER and self.session.get_bind().dialect.name == "postgresql":
+            self.session.flush()
             self.session.connection().exec_driver_sql("ANALYZE voter_code")
 
     def voter_by_digest(self, code_hash: str) -> Voter | None:

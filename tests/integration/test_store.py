@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from pbengine.core.election import Ballot
 from pbengine.core.rules import allocate
 from pbengine.formats.pabulib import read_file
+from pbengine.store.ballots import ANALYZE_AFTER, BallotRepository
 from pbengine.store.database import upgrade
 from pbengine.store.repository import RoundNotFoundError, RoundRepository
 from pbengine.store.tables import RoundRow
@@ -90,3 +91,24 @@ def test_wieliczka_through_the_database_funds_what_the_city_funded(engine: Engin
         election = RoundRepository(session).election(round_id)
     funded = {p.id for p in election.projects if p.attributes["selected"] == "1"}
     assert set(allocate(election).selected) == funded
+
+
+def test_a_large_issue_of_codes_refreshes_postgresqls_statistics(engine: Engine) -> None:
+    """With an empty table's statistics PostgreSQL planned a batch's voter look-up as a
+    read of every code of the round; a large issue analyses the table at once."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no planner statistics to refresh")
+    with Session(engine) as session:
+        rows = [(f"digest-{n}", f"v-{n}") for n in range(ANALYZE_AFTER)]
+        round_id = RoundRepository(session).add(
+            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
+            council="t",
+            title="t",
+            phase="voting",
+        )
+        BallotRepository(session).add_voter_codes(round_id, rows, {})
+        session.commit()
+        estimated = session.connection().exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE relname = 'voter_code'"
+        )
+        assert estimated.scalar_one() >= ANALYZE_AFTER
