@@ -1,4 +1,4 @@
-"""Whole-process CPU time of `pbengine rules`, now and as it was before OR-Tools was lazy.
+"""Whole-process CPU time of `pbengine rules` and `--help`, now and with what they once loaded.
 
     .venv/bin/python bench/startup.py [--repeat 15] [--before REV]
 
@@ -8,7 +8,12 @@ on how busy the other core is. Rows:
 
 - `python -c pass`: the interpreter alone, the floor no command can go under.
 - `pbengine rules`: the command as it is now.
-- `pbengine rules, OR-Tools imported first`: the same command with
+- `pbengine --help`: the parser alone, no command run.
+- `pbengine rules, pydantic's documents imported first`: the same command with
+  pbengine.formats.fairness_document (pydantic and its models) imported before
+  it runs, which is what every command paid while the start-up set the presets
+  folder and the listing validated each preset through that module.
+- `pbengine rules, OR-Tools imported first`: the same with
   `ortools.sat.python.cp_model` imported before it runs, which is what every
   command paid while the solver module imported OR-Tools at the top.
 - with `--before REV`: `pbengine rules` from that commit's `pbengine/`
@@ -31,6 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = "from pbengine.cli.main import main; raise SystemExit(main(['rules']))"
+HELP = "from pbengine.cli.main import main; raise SystemExit(main(['--help']))"
+PYDANTIC = "import pbengine.formats.fairness_document; " + RULES
 EAGER = "import ortools.sat.python.cp_model; " + RULES
 
 
@@ -76,6 +83,8 @@ def main() -> int:
     rows = [
         ("python -c pass", median_cpu("pass", args.repeat)),
         ("pbengine rules", now),
+        ("pbengine --help", median_cpu(HELP, args.repeat)),
+        ("pbengine rules, pydantic's documents imported first", median_cpu(PYDANTIC, args.repeat)),
         ("pbengine rules, OR-Tools imported first", median_cpu(EAGER, args.repeat)),
     ]
     if args.before:
@@ -84,7 +93,7 @@ def main() -> int:
             rows.append((f"pbengine rules at {args.before}", median_cpu(RULES, args.repeat, tmp)))
     print(f"whole-process CPU time, median of {args.repeat} runs")
     for label, seconds in rows:
-        print(f"{label:44} {seconds:6.3f} s  {seconds / now:5.2f}x of pbengine rules")
+        print(f"{label:52} {seconds:6.3f} s  {seconds / now:5.2f}x of pbengine rules")
     return 0
 
 

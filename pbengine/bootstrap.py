@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pbengine.formats.fairness_document import use_presets
+from pbengine.formats.presets import use_presets
 from pbengine.settings import Settings
 
 if TYPE_CHECKING:

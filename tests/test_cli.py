@@ -255,6 +255,22 @@ def test_presets_from_the_folder_the_environment_names(
     assert "no such preset; presets: ours" in err
 
 
+def test_rules_lists_presets_as_written_and_refuses_unreadable_toml(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The listing reads each preset's description without validating the document (that
+    # would load pydantic): one without a description is listed, broken TOML is refused.
+    (tmp_path / "bare.toml").write_text('rule = "greedy"\n', encoding="utf-8")
+    monkeypatch.setenv("PBENGINE_RULES", str(tmp_path))
+    code, out, _ = run_cli(capsys, "rules")
+    assert code == 0
+    assert out.split("for --fairness):\n", 1)[1].split() == ["bare"]
+    (tmp_path / "broken.toml").write_text('rule = "greedy\n', encoding="utf-8")
+    code, out, err = run_cli(capsys, "rules")
+    assert code == 2
+    assert err.startswith(f"pbengine: error: {tmp_path / 'broken.toml'}: (syntax): ")
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from pbengine.bootstrap import bootstrap
-from pbengine.core.election import Election
-from pbengine.formats.pabulib import PabulibError, read_file, read_text
 from pbengine.settings import Settings
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from pbengine.core.election import Election
     from pbengine.service.errors import Principal
 
 DEMO = "demo"
@@ -33,6 +32,8 @@ class UsageError(Exception):
 
 def load_election(path: str) -> Election:
     """A .pb file, or the bundled demo; a missing or malformed file is a UsageError."""
+    from pbengine.formats.pabulib import PabulibError, read_file, read_text
+
     if path == DEMO:
         return read_text((resources.files("pbengine.demo") / "demo.pb").read_text("utf-8"))
     if not Path(path).is_file():

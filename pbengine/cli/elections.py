@@ -8,23 +8,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pbengine.cli.common import DEMO, Commands, UsageError, load_election, print_json
-from pbengine.core.fairness.enforce import allocate_fairly
 from pbengine.core.money import plain, readable
-from pbengine.core.outcome import Outcome
-from pbengine.core.rules import RULES, RuleOptions, allocate
-from pbengine.core.tiebreak import TieBreaking
-from pbengine.formats.fairness_document import (
-    FairnessDocument,
-    load_file,
-    load_preset,
-    preset_names,
-)
-from pbengine.formats.pabulib import PabulibError, read_file
+from pbengine.formats.presets import preset_entry, preset_names, read_toml
 from pbengine.settings import Settings
-from pbengine.verification import Verdict, verify
+
+if TYPE_CHECKING:
+    from pbengine.core.election import Election
+    from pbengine.core.outcome import Outcome
+    from pbengine.core.rules import RuleOptions
+    from pbengine.formats.fairness_document import FairnessDocument
+    from pbengine.verification import Verdict
 
 FAIRNESS_HELP = "fairness rules: a preset name from rules/ or a .toml fairness document"
 
@@ -76,11 +72,17 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _options(args: argparse.Namespace) -> RuleOptions:
+    from pbengine.core.rules import RuleOptions
+    from pbengine.core.tiebreak import TieBreaking
+
     tie = TieBreaking.parse(args.tie_break) if args.tie_break else None
     return RuleOptions(tie_breaking=tie, utility=args.utility)
 
 
 def fairness_document(name_or_path: str) -> FairnessDocument:
+    # pydantic, which validates documents, loads here: only commands given one pay for it.
+    from pbengine.formats.fairness_document import load_file, load_preset
+
     if name_or_path.endswith(".toml") or "/" in name_or_path:
         return load_file(name_or_path)
     return load_preset(name_or_path)
@@ -89,19 +91,28 @@ def fairness_document(name_or_path: str) -> FairnessDocument:
 def _allocate(args: argparse.Namespace, settings: Settings) -> int:
     del settings
     election = load_election(args.file)
-    if args.fairness:
-        spec = fairness_document(args.fairness).spec(default_rule=args.rule or "")
-        if args.rule:
-            spec = replace(spec, rule=args.rule)
-        outcome = allocate_fairly(election, spec, options=_options(args)).outcome
-    else:
-        outcome = allocate(election, args.rule, _options(args))
+    outcome = _fair_outcome(election, args) if args.fairness else _outcome(election, args)
     costs = election.costs()
     if args.json:
         print_json(outcome_json(outcome, costs))
     else:
         _print_outcome(outcome, costs, sys.stdout)
     return 0
+
+
+def _outcome(election: Election, args: argparse.Namespace) -> Outcome:
+    from pbengine.core.rules import allocate
+
+    return allocate(election, args.rule, _options(args))
+
+
+def _fair_outcome(election: Election, args: argparse.Namespace) -> Outcome:
+    from pbengine.core.fairness.enforce import allocate_fairly
+
+    spec = fairness_document(args.fairness).spec(default_rule=args.rule or "")
+    if args.rule:
+        spec = replace(spec, rule=args.rule)
+    return allocate_fairly(election, spec, options=_options(args)).outcome
 
 
 def outcome_json(outcome: Outcome, costs: dict[str, Fraction]) -> dict[str, Any]:
@@ -148,6 +159,9 @@ def _pb_files(paths: Sequence[str]) -> Iterator[Path]:
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    from pbengine.formats.pabulib import PabulibError, read_file
+    from pbengine.verification import Verdict, verify
+
     del settings
     files = list(_pb_files(args.paths))
     progress = not args.quiet and sys.stderr.isatty()
@@ -203,12 +217,17 @@ def _clear_progress(active: bool) -> None:
 
 
 def _list_rules(args: argparse.Namespace, settings: Settings) -> int:
+    from pbengine.core.rules import RULES
+
     del args
     for rule in RULES.values():
         print(f"{rule.name:32} {rule.summary}")
     where = settings.presets_dir or "rules/"
     print(f"\npresets ({where}, for --fairness):")
     for name in preset_names():
-        first = load_preset(name).description.strip().splitlines()[0]
+        # The description as written, not validated: checking every preset would load
+        # pydantic for a listing. A broken preset is refused where it is used.
+        description = str(read_toml(preset_entry(name)).get("description", ""))
+        first = next(iter(description.strip().splitlines()), "")
         print(f"{name:32} {first}")
     return 0

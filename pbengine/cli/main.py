@@ -14,23 +14,7 @@ from pbengine import __version__
 from pbengine.bootstrap import StartupError, configure
 from pbengine.cli import audit, elections, report, rounds
 from pbengine.cli.common import UsageError
-from pbengine.core.fairness.resolve import FairnessError
-from pbengine.core.rules import UnknownRuleError
-from pbengine.core.rules.solvers.errors import SolverError
-from pbengine.formats.pabulib import PabulibError
 from pbengine.settings import Settings
-
-# Refusals that are the user's to fix: one line, exit 2. FairnessDocumentError and
-# SettingsError are ValueErrors.
-BAD_INPUT = (
-    UsageError,
-    StartupError,
-    PabulibError,
-    UnknownRuleError,
-    FairnessError,
-    SolverError,
-    ValueError,
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         configure(settings)
         code: int = args.handler(args, settings)
-    except BAD_INPUT as exc:
+    except bad_input() as exc:
         print(f"pbengine: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -47,6 +31,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     return code
+
+
+def bad_input() -> tuple[type[Exception], ...]:
+    """Refusals that are the user's to fix: one line, exit 2.
+
+    PabulibError, UnknownRuleError, FairnessError, FairnessDocumentError and SettingsError
+    are ValueErrors, caught as such: naming them would load the .pb parser, every rule and
+    pydantic before any command runs (tests/unit/test_cli_imports.py). `main` calls this
+    only once something was raised; SolverError comes from a rule, so its package is
+    loaded by then.
+    """
+    from pbengine.core.rules.solvers.errors import SolverError
+
+    return (UsageError, StartupError, SolverError, ValueError)
 
 
 def parser() -> argparse.ArgumentParser:

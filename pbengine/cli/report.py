@@ -15,10 +15,7 @@ from pbengine.cli.common import (
     read_as_auditor,
 )
 from pbengine.cli.elections import add_fairness_option, fairness_document, outcome_json
-from pbengine.core.fairness.equalities import allocate_and_report
 from pbengine.core.money import parse_amount, readable
-from pbengine.core.rules import declared_rule
-from pbengine.formats.fairness_document import FairnessDocument
 from pbengine.settings import Settings
 
 
@@ -54,6 +51,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _file_report(target: str, fairness: str | None) -> dict[str, Any]:
+    from pbengine.core.fairness.equalities import allocate_and_report
+    from pbengine.core.rules import declared_rule
+    from pbengine.formats.fairness_document import FairnessDocument
+
     election = load_election(target)
     document = fairness_document(fairness) if fairness else FairnessDocument()
     spec = document.spec(default_rule=declared_rule(election) if not document.rule else "")

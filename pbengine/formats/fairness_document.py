@@ -15,12 +15,9 @@ whole numbers or decimal strings ("250000"), or shares of the budget ("25%").
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from fractions import Fraction
-from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -37,15 +34,19 @@ from pydantic import (
 from pbengine.core.fairness.spec import Amount, FairnessSpec, OutcomeShares, bundle_conflict
 from pbengine.core.money import parse_amount, plain
 from pbengine.core.rules import RULES
+from pbengine.formats.presets import FairnessDocumentError, preset_entry, preset_names, read_toml
 from pbengine.formats.validation_errors import first_error
 
-
-class FairnessDocumentError(ValueError):
-    def __init__(self, source: str, key: str, problem: str) -> None:
-        super().__init__(f"{source}: {key}: {problem}")
-        self.source = source
-        self.key = key
-        self.problem = problem
+# FairnessDocumentError and preset_names are defined in presets.py, which loads no pydantic;
+# callers import them from here too.
+__all__ = [
+    "FairnessDocument",
+    "FairnessDocumentError",
+    "load_file",
+    "load_preset",
+    "parse_document",
+    "preset_names",
+]
 
 
 def _amount_text(value: Any) -> str:
@@ -201,53 +202,11 @@ def parse_document(data: Mapping[str, Any], source: str) -> FairnessDocument:
 
 def load_file(path: str | Traversable) -> FairnessDocument:
     """A document from a file; `path` may also be an entry inside the installed package."""
-    source = Path(path) if isinstance(path, str) else path
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise FairnessDocumentError(str(path), "(syntax)", str(exc)) from None
-    except OSError as exc:
-        raise FairnessDocumentError(str(path), "(file)", exc.strerror or str(exc)) from None
-    return parse_document(data, str(path))
-
-
-class _Presets:
-    folder: Path | None = None
-    """Set once at start from the settings (pbengine.bootstrap); None: the packaged presets."""
-
-
-def use_presets(folder: Path | None) -> None:
-    """Read presets from `folder` in this process; None: the ones shipped in the package.
-
-    A round names its preset without saying where presets live, so the entry point's
-    settings choose that once, at start, for every caller.
-    """
-    _Presets.folder = folder
-
-
-def presets_dir() -> Traversable:
-    """The presets: the configured folder, or `rules/` as shipped in the package."""
-    if _Presets.folder is not None:
-        return _Presets.folder
-    return resources.files("pbengine.presets")
-
-
-def preset_names() -> list[str]:
-    return sorted(
-        entry.name.removesuffix(".toml")
-        for entry in presets_dir().iterdir()
-        if entry.name.endswith(".toml") and entry.is_file()
-    )
+    return parse_document(read_toml(path), str(path))
 
 
 def load_preset(name: str) -> FairnessDocument:
-    entry = presets_dir() / f"{name}.toml"
-    if not entry.is_file():
-        known = ", ".join(preset_names())
-        raise FairnessDocumentError(
-            f"rules/{name}.toml", "(preset)", f"no such preset; presets: {known}"
-        )
-    return load_file(entry)
+    return load_file(preset_entry(name))
 
 
 def _share(text: str) -> Fraction:

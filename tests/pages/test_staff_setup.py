@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from pbengine.core.phases import Phase
-from pbengine.formats import fairness_document
+from pbengine.formats import presets
 from pbengine.formats.fairness_document import load_preset
 from pbengine.pages.setup.choices import SCHEDULED
 from pbengine.pages.setup.form import of_config
@@ -168,7 +168,7 @@ def test_a_preset_naming_an_unknown_district_is_refused_at_its_control(
         'description = "The centre gets a tenth first."\nrule = "greedy"\n'
         '[districts.floors]\nCentre = "10%"\n'
     )
-    monkeypatch.setattr(fairness_document._Presets, "folder", tmp_path)
+    monkeypatch.setattr(presets._Presets, "folder", tmp_path)
     sign_in(client, engine)
     form = client.get("/staff/rounds/new").text
     assert "The centre gets a tenth first." in form
