@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import ResponseHeader
+from litestar.datastructures import FormMultiDict, ResponseHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -24,7 +23,8 @@ from pbengine.pages.council.refusals import in_phase, raise_unless_shown
 from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import Answer, on_form
+from pbengine.pages.staff.session import Staff
 from pbengine.pages.templating import page
 from pbengine.service.assessment import AssessmentService
 from pbengine.service.assessment_replies import AnswerIn, AssessmentCodesIn
@@ -76,13 +76,16 @@ class AssessmentDesk(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        fields = ("action", "count", "district", "project", "text")
-        posted = read(await staff_form(request, staff), fields)
-        if posted["action"] == "codes":
-            # Where residents use the codes: the residents' assessment form (pages/assessment.py).
-            posted["address"] = f"{str(request.base_url).rstrip('/')}/rounds/{round_id}/assess"
-            return await to_thread.run_sync(lambda: _codes(uow, language, staff, round_id, posted))
-        return await to_thread.run_sync(lambda: _answer(uow, language, staff, round_id, posted))
+        # Where residents use the codes: the residents' assessment form (pages/assessment.py).
+        address = f"{str(request.base_url).rstrip('/')}/rounds/{round_id}/assess"
+
+        def work(form: FormMultiDict) -> Answer:
+            posted = read(form, ("action", "count", "district", "project", "text"))
+            if posted["action"] == "codes":
+                return _codes(uow, language, staff, round_id, {**posted, "address": address})
+            return _answer(uow, language, staff, round_id, posted)
+
+        return await on_form(request, staff, work)
 
 
 def _codes(

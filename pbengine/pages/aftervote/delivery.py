@@ -8,11 +8,12 @@ changed, a refusal shows the page again with the message beside the field at fau
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -23,7 +24,8 @@ from pbengine.pages.delivery import MILESTONES, STATES
 from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import Answer, on_form, refused_or_on
+from pbengine.pages.staff.session import Staff
 from pbengine.pages.templating import page
 from pbengine.service.delivery import DeliveryService
 from pbengine.service.errors import ConflictError
@@ -75,13 +77,15 @@ class DeliveryDesk(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        posted = read(await staff_form(request, staff), changes.FIELDS)
-        return await to_thread.run_sync(lambda: _record(uow, language, staff, round_id, posted))
+        return await on_form(
+            request, staff, lambda form: _record(uow, language, staff, round_id, form)
+        )
 
 
 def _record(
-    uow: UnitOfWork, language: Language, staff: Staff, round_id: int, posted: dict[str, str]
-) -> Template | Redirect:
+    uow: UnitOfWork, language: Language, staff: Staff, round_id: int, form: FormMultiDict
+) -> Answer:
+    posted = read(form, changes.FIELDS)
     action = posted["action"]
     if action == "whatif":
         preview, status, errors = reallocation.what_if(
@@ -99,10 +103,12 @@ def _record(
     else:
         status, errors = changes.change(uow, staff, round_id, posted, language)
         where = f"project-{anchor(posted['project'])}"
-    if errors:
-        return render(uow, language, staff, round_id, errors=errors, posted=posted, status=status)
     done = urlencode({"what": action, "saved": posted["project"]})
-    return Redirect(f"/staff/rounds/{round_id}/delivery?{done}#{where}", status_code=303)
+    return refused_or_on(
+        (status, errors),
+        partial(render, uow, language, staff, round_id, posted=posted),
+        f"/staff/rounds/{round_id}/delivery?{done}#{where}",
+    )
 
 
 def render(

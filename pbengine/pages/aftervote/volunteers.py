@@ -7,12 +7,12 @@ answer to its form is kept by any cache (`Cache-Control: no-store`).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import ResponseHeader
+from litestar.datastructures import FormMultiDict, ResponseHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -22,7 +22,8 @@ from pbengine.pages.council.refusals import message_for, raise_unless_shown
 from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import Answer, on_form, refused_or_on
+from pbengine.pages.staff.session import Staff
 from pbengine.pages.templating import page
 from pbengine.service.codelivery import CoDeliveryService, TookPartIn, VolunteerForCouncil
 from pbengine.service.errors import ServiceError
@@ -62,19 +63,16 @@ class VolunteerPages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        posted = read(await staff_form(request, staff), ("volunteer", "took_part", "note"))
-
-        def work() -> Template | Redirect:
-            status, errors = _mark(uow, staff, round_id, posted, language)
-            if errors:
-                return _render(
-                    uow, language, staff, round_id, errors=errors, posted=posted, status=status
-                )
+        def work(form: FormMultiDict) -> Answer:
+            posted = read(form, ("volunteer", "took_part", "note"))
             done = urlencode({"saved": posted["volunteer"]})
-            where = f"volunteer-{posted['volunteer']}"
-            return Redirect(f"/staff/rounds/{round_id}/volunteers?{done}#{where}", status_code=303)
+            return refused_or_on(
+                _mark(uow, staff, round_id, posted, language),
+                partial(_render, uow, language, staff, round_id, posted=posted),
+                f"/staff/rounds/{round_id}/volunteers?{done}#volunteer-{posted['volunteer']}",
+            )
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
 
 def _mark(
