@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -27,7 +27,8 @@ from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
 from pbengine.pages.results import results_context
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import on_form
+from pbengine.pages.staff.session import Staff
 from pbengine.pages.templating import page
 from pbengine.service.errors import ConflictError, ServiceError
 from pbengine.service.results import ResultsService
@@ -66,9 +67,7 @@ class AllocationPages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        await staff_form(request, staff)
-
-        def work() -> Template | Redirect:
+        def work(_: FormMultiDict) -> Template | Redirect:
             try:
                 # A rule may run for a while: the page waits, as the API's caller does.
                 ResultsService(uow).allocate(staff.principal, round_id)
@@ -76,7 +75,7 @@ class AllocationPages(Controller):
                 return _refused(uow, language, staff, round_id, exc=exc, wrong_phase=NOT_CLOSED)
             return Redirect(f"/staff/rounds/{round_id}/allocation", status_code=303)
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
     @post("/publish", status_code=303)
     async def publish(
@@ -87,10 +86,8 @@ class AllocationPages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        form = await staff_form(request, staff)
-        confirmed = form.get("confirm") == "yes"
-
-        def work() -> Template | Redirect:
+        def work(form: FormMultiDict) -> Template | Redirect:
+            confirmed = form.get("confirm") == "yes"
             if not confirmed:
                 errors = {"confirm": language.translate(CONFIRM)}
                 return _page(uow, language, staff, round_id, errors, status=422)
@@ -100,7 +97,7 @@ class AllocationPages(Controller):
                 return _refused(uow, language, staff, round_id, exc=exc, wrong_phase=NOT_ALLOCATED)
             return Redirect(f"/staff/rounds/{round_id}/allocation", status_code=303)
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
 
 def _refused(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict, ResponseHeader
 from litestar.params import FromPath
@@ -21,7 +20,8 @@ from pbengine.pages.council.slips import slips, voting_address
 from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import on_form
+from pbengine.pages.staff.session import Staff
 from pbengine.pages.templating import page
 from pbengine.service.config import RoundConfig
 from pbengine.service.errors import ServiceError
@@ -65,11 +65,10 @@ class CodePages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template:
-        form = await staff_form(request, staff)
-        values = _values(form)
         address = voting_address(str(request.base_url), round_id)
 
-        def work() -> Template:
+        def work(form: FormMultiDict) -> Template:
+            values = _values(form)
             view = RoundService(uow).own_view(staff.principal, round_id)
             count, errors = _count(values["count"], language)
             attributes = _attributes(view.config, values)
@@ -96,7 +95,7 @@ class CodePages(Controller):
                 uow, language, staff, round_id, values=values, errors=errors, status=status
             )
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
 
 def _values(form: FormMultiDict) -> dict[str, str]:

@@ -8,11 +8,12 @@ whether the round is in its review phase and whether the decision holds.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -28,7 +29,8 @@ from pbengine.pages.council.refusals import (
 from pbengine.pages.deps import Lang, Work
 from pbengine.pages.explain import N_, PHASES
 from pbengine.pages.i18n import Language
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import on_form, refused_or_on
+from pbengine.pages.staff.session import Staff
 from pbengine.pages.templating import page
 from pbengine.service.errors import ServiceError
 from pbengine.service.proposals import ProposalService, ReviewIn
@@ -86,29 +88,27 @@ class ReviewPages(Controller):
         round_id: FromPath[int],
         project: FromPath[str],
     ) -> Template | Redirect:
-        form = await staff_form(request, staff)
-        decision = str(form.get("decision") or "")
-        values = {
-            "cost": str(form.get("cost") or "").strip().replace(" ", ""),
-            "reason": str(form.get("reason") or "").strip(),
-            "into": str(form.get("into") or ""),
-        }
-
-        def work() -> Template | Redirect:
+        def work(form: FormMultiDict) -> Template | Redirect:
+            decision = str(form.get("decision") or "")
+            values = {
+                "cost": str(form.get("cost") or "").strip().replace(" ", ""),
+                "reason": str(form.get("reason") or "").strip(),
+                "into": str(form.get("into") or ""),
+            }
             status, errors = _decided(
                 uow, staff, round_id, project, decision=decision, values=values, language=language
             )
-            if errors:
-                # Each proposal's fields have ids of their own: `cost-<project>` and so on.
-                shown = {k if k == FORM else f"{k}-{anchor(project)}": v for k, v in errors.items()}
-                posted = {"project": project, "decision": decision, **values}
-                return _queue(
-                    uow, language, staff, round_id, errors=shown, posted=posted, status=status
-                )
+            # Each proposal's fields have ids of their own: `cost-<project>` and so on.
+            shown = {k if k == FORM else f"{k}-{anchor(project)}": v for k, v in errors.items()}
+            posted = {"project": project, "decision": decision, **values}
             done = urlencode({"reviewed": project})
-            return Redirect(f"/staff/rounds/{round_id}/review?{done}", status_code=303)
+            return refused_or_on(
+                (status, shown),
+                partial(_queue, uow, language, staff, round_id, posted=posted),
+                f"/staff/rounds/{round_id}/review?{done}",
+            )
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
 
 def _decided(
