@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -17,7 +17,8 @@ from pbengine.pages.i18n import Language
 from pbengine.pages.setup import form as setup_form
 from pbengine.pages.setup import problems
 from pbengine.pages.setup.render import new_page, report_page, setup_page
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import on_form, refused_or_on
+from pbengine.pages.staff.session import Staff
 from pbengine.service.config import RoundConfig, RoundPatch
 from pbengine.service.errors import ConflictError, ForbiddenError, InvalidError
 from pbengine.service.rounds import RoundService, RoundView
@@ -44,10 +45,9 @@ class SetupPages(Controller):
     async def create(
         self, request: Request[Any, Any, Any], uow: Work, language: Lang, staff: Staff
     ) -> Template | Redirect:
-        values = setup_form.posted(await staff_form(request, staff))
-        values["settings"] = True
-
-        def work() -> Template | Redirect:
+        def work(form: FormMultiDict) -> Template | Redirect:
+            values = setup_form.posted(form)
+            values["settings"] = True
             try:
                 config = RoundConfig.model_validate(setup_form.config_data(values))
                 made = RoundService(uow).create(staff.principal, config)
@@ -59,7 +59,7 @@ class SetupPages(Controller):
                 return new_page(language, staff, values, errors, status=exc.status)
             return Redirect(f"/staff/rounds/{made.id}/setup?notice=created", status_code=303)
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
     @get("/{round_id:int}/setup", sync_to_thread=True)
     def setup(
@@ -85,20 +85,18 @@ class SetupPages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        values = setup_form.posted(await staff_form(request, staff))
-
-        def work() -> Template | Redirect:
+        def work(form: FormMultiDict) -> Template | Redirect:
+            values = setup_form.posted(form)
             service = RoundService(uow)
             view = service.own_view(staff.principal, round_id)
             errors, status = _save(service, staff, view, values, language)
-            errors = problems.on_page(errors, bool(view.frozen))
-            if errors:
-                return setup_page(
-                    service, language, staff, view, values, errors=errors, status=status
-                )
-            return Redirect(f"/staff/rounds/{round_id}/setup?notice=saved", status_code=303)
+            return refused_or_on(
+                (status, problems.on_page(errors, bool(view.frozen))),
+                partial(setup_page, service, language, staff, view, values),
+                f"/staff/rounds/{round_id}/setup?notice=saved",
+            )
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
     @get(
         "/{round_id:int}/setup/preflight",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -21,7 +21,8 @@ from pbengine.pages.explain import N_
 from pbengine.pages.setup import form as setup_form
 from pbengine.pages.setup import problems
 from pbengine.pages.setup.render import PhaseErrors, setup_page
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import on_form
+from pbengine.pages.staff.session import Staff
 from pbengine.service.errors import ConflictError, InvalidError
 from pbengine.service.preflight import NotReadyError
 from pbengine.service.rounds import RoundService
@@ -47,12 +48,10 @@ class PhasePages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Template | Redirect:
-        form = await staff_form(request, staff)
-        target = str(form.get("target") or "")
-        reason = str(form.get("reason") or "")
-        confirmed = form.get("confirm") == "yes"
-
-        def work() -> Template | Redirect:
+        def work(form: FormMultiDict) -> Template | Redirect:
+            target = str(form.get("target") or "")
+            reason = str(form.get("reason") or "")
+            confirmed = form.get("confirm") == "yes"
             service = RoundService(uow)
             view = service.own_view(staff.principal, round_id)
             before = view.phase
@@ -76,4 +75,4 @@ class PhasePages(Controller):
             values = setup_form.of_config(view.config)
             return setup_page(service, language, staff, view, values, moved=refused, status=status)
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
