@@ -4,9 +4,9 @@ its answers, and its refusals next to the field they name."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from anyio import to_thread
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import FromPath, FromQuery
@@ -18,7 +18,8 @@ from pbengine.pages.i18n import Language
 from pbengine.pages.paper.ballots import missing, paper_ballot, paper_entry
 from pbengine.pages.paper.context import batch_page, batches_page, entry_page
 from pbengine.pages.paper.refusals import own
-from pbengine.pages.staff.session import Staff, staff_form
+from pbengine.pages.staff.posting import Answer, on_form
+from pbengine.pages.staff.session import Staff
 from pbengine.service.errors import NotFoundError, ServiceError
 from pbengine.service.paper_batches import PaperBatchService
 from pbengine.service.paper_entries import BatchIn, DecisionIn
@@ -27,7 +28,6 @@ from pbengine.service.sign_in import StaffSession
 from pbengine.store.unit_of_work import UnitOfWork
 
 BASE = "/staff/rounds/{round_id:int}/paper"
-Answer = Template | Redirect
 
 
 class PaperPages(Controller):
@@ -48,8 +48,7 @@ class PaperPages(Controller):
         staff: Staff,
         round_id: FromPath[int],
     ) -> Answer:
-        form = await staff_form(request, staff)
-        return await to_thread.run_sync(_open, uow, language, staff, round_id, form)
+        return await on_form(request, staff, partial(_open, uow, language, staff, round_id))
 
     @get("/{batch_id:int}", sync_to_thread=True)
     def batch(
@@ -94,9 +93,8 @@ class PaperPages(Controller):
         round_id: FromPath[int],
         batch_id: FromPath[int],
     ) -> Answer:
-        form = await staff_form(request, staff)
         where = (round_id, batch_id, None)
-        return await to_thread.run_sync(_save, uow, language, staff, where, form)
+        return await on_form(request, staff, partial(_save, uow, language, staff, where))
 
     @get("/{batch_id:int}/enter/{position:int}", sync_to_thread=True)
     def correct_form(
@@ -126,9 +124,8 @@ class PaperPages(Controller):
         batch_id: FromPath[int],
         position: FromPath[int],
     ) -> Answer:
-        form = await staff_form(request, staff)
         where = (round_id, batch_id, position)
-        return await to_thread.run_sync(_save, uow, language, staff, where, form)
+        return await on_form(request, staff, partial(_save, uow, language, staff, where))
 
     @post("/{batch_id:int}/resolve", status_code=303)
     async def resolve(
@@ -141,9 +138,8 @@ class PaperPages(Controller):
         round_id: FromPath[int],
         batch_id: FromPath[int],
     ) -> Answer:
-        form = await staff_form(request, staff)
         ids = (round_id, batch_id)
-        return await to_thread.run_sync(_resolve, uow, language, staff, ids, form)
+        return await on_form(request, staff, partial(_resolve, uow, language, staff, ids))
 
     @post("/{batch_id:int}/count", status_code=303)
     async def count(
@@ -156,9 +152,7 @@ class PaperPages(Controller):
         round_id: FromPath[int],
         batch_id: FromPath[int],
     ) -> Answer:
-        await staff_form(request, staff)
-
-        def work() -> Answer:
+        def work(_: FormMultiDict) -> Answer:
             try:
                 PaperBatchService(uow).count(staff.principal, round_id, batch_id)
             except ServiceError as exc:
@@ -168,7 +162,7 @@ class PaperPages(Controller):
             # The batch's page, counted, says how many ballots count and gives its event.
             return Redirect(f"/staff/rounds/{round_id}/paper/{batch_id}", status_code=303)
 
-        return await to_thread.run_sync(work)
+        return await on_form(request, staff, work)
 
 
 def _raise_unless_shown(exc: ServiceError) -> None:
