@@ -81,13 +81,10 @@ class VotePages(Controller):
         ballot = read_ballot(await request.form())
 
         def work() -> Template:
-            try:
-                view, projects, errors = _checked(uow, identify, language, round_id, ballot)
-                _check_ballots(ballots, identify, ballot, errors)
-            except TooOftenError as exc:
-                return _too_often(uow, language, round_id, ballot, exc.retry_after)
-            if errors:
-                return _ballot_page(uow, language, round_id, ballot, errors, status=422)
+            passed = _passed(uow, (identify, ballots), language, round_id, ballot)
+            if isinstance(passed, Template):
+                return passed
+            view, projects = passed
             return page(
                 "vote_review.html",
                 language,
@@ -119,13 +116,10 @@ class VotePages(Controller):
 
         def work() -> Template:
             # The same checks as the review: a cast posted without one meets them too.
-            try:
-                view, _, errors = _checked(uow, identify, language, round_id, ballot)
-                _check_ballots(ballots, identify, ballot, errors)
-            except TooOftenError as exc:
-                return _too_often(uow, language, round_id, ballot, exc.retry_after)
-            if errors:
-                return _ballot_page(uow, language, round_id, ballot, errors, status=422)
+            passed = _passed(uow, (identify, ballots), language, round_id, ballot)
+            if isinstance(passed, Template):
+                return passed
+            view, _ = passed
             try:
                 principal = identify(ballot.voter_code)
                 has_points = view.config.vote_type.has_points
@@ -146,6 +140,26 @@ class VotePages(Controller):
 async def _in_thread(work: Callable[[], Template]) -> Template:
     # Reading the form is async; the services are synchronous and touch the database.
     return await to_thread.run_sync(work)
+
+
+def _passed(
+    uow: UnitOfWork,
+    checks: tuple[Callable[[str], Principal], Throttle],
+    language: Language,
+    round_id: int,
+    ballot: BallotForm,
+) -> tuple[RoundView, list[ProjectOut]] | Template:
+    """The round and its projects, for a ballot that passes the checks; else the page
+    that says why it does not."""
+    identify, ballots = checks
+    try:
+        view, projects, errors = _checked(uow, identify, language, round_id, ballot)
+        _check_ballots(ballots, identify, ballot, errors)
+    except TooOftenError as exc:
+        return _too_often(uow, language, round_id, ballot, exc.retry_after)
+    if errors:
+        return _ballot_page(uow, language, round_id, ballot, errors, status=422)
+    return view, projects
 
 
 def _round(uow: UnitOfWork, round_id: int) -> tuple[RoundView, list[ProjectOut]]:
