@@ -102,16 +102,10 @@ class AssessPages(Controller):
         identify: Identify,
         round_id: FromPath[int],
     ) -> Template:
-        code = read_code(await request.form())
+        def forms(view: RoundView, principal: Principal, form: FormMultiDict) -> Template:
+            return _Forms.of(uow, view, principal, read_code(form)).page(language)
 
-        def work() -> Template:
-            view = RoundService(uow).view(round_id)
-            principal, refused = _holder(identify, view, code, language)
-            if principal is None:
-                return refused
-            return _Forms.of(uow, view, principal, code).page(language)
-
-        return await _in_thread(work)
+        return await _as_holder(request, (uow, identify), language, round_id, forms)
 
     @get("/save", sync_to_thread=False)
     def back_to_entry(self, request: Request[Any, Any, Any], round_id: FromPath[int]) -> Redirect:
@@ -130,16 +124,10 @@ class AssessPages(Controller):
         identify: Identify,
         round_id: FromPath[int],
     ) -> Template:
-        form = await request.form()
-
-        def work() -> Template:
-            view = RoundService(uow).view(round_id)
-            principal, refused = _holder(identify, view, read_code(form), language)
-            if principal is None:
-                return refused
+        def save(view: RoundView, principal: Principal, form: FormMultiDict) -> Template:
             return _save(uow, view, principal, form, language)
 
-        return await _in_thread(work)
+        return await _as_holder(request, (uow, identify), language, round_id, save)
 
 
 def _private(template: Template) -> Template:
@@ -147,7 +135,23 @@ def _private(template: Template) -> Template:
     return template
 
 
-async def _in_thread(work: Callable[[], Template]) -> Template:
+async def _as_holder(
+    request: Request[Any, Any, Any],
+    deps: tuple[UnitOfWork, Callable[[str], Principal]],
+    language: Language,
+    round_id: int,
+    then: Callable[[RoundView, Principal, FormMultiDict], Template],
+) -> Template:
+    """`then` for whoever holds the code the form names, if they may assess this round;
+    otherwise the page saying why."""
+    form = await request.form()
+    uow, identify = deps
+
+    def work() -> Template:
+        view = RoundService(uow).view(round_id)
+        principal, refused = _holder(identify, view, read_code(form), language)
+        return refused if principal is None else then(view, principal, form)
+
     # Reading the form is async; the services are synchronous and touch the database.
     return await to_thread.run_sync(work)
 
