@@ -123,7 +123,7 @@ class SharedTally:
         self._lock = threading.Lock()
 
     def recent(self, key: str, since: float) -> list[float]:
-        return sorted(self.own.recent(key, since) + self._others(key, since))
+        return self.recent_many([key], since)[key]
 
     def recent_many(self, keys: Collection[str], since: float) -> dict[str, list[float]]:
         now = self.clock()
@@ -138,13 +138,6 @@ class SharedTally:
     def add(self, key: str, at: float) -> None:
         self.own.add(key, at)
         self.others.add(key, at)
-
-    def _others(self, key: str, since: float) -> list[float]:
-        now = self.clock()
-        kept = self._kept(key, since, now)
-        if kept is not None:
-            return kept
-        return self._keep(key, since, now, self.others.recent(key, since))
 
     def _kept(self, key: str, since: float, now: float) -> list[float] | None:
         """The others' events of `key` as last read, if that read is fresh enough."""

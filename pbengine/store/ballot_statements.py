@@ -9,10 +9,6 @@ from sqlmodel import col
 
 from pbengine.store.tables import BallotRow, IdempotencyRow, ProjectRow, VoterCodeRow
 
-VOTER_BY_DIGEST = columns(
-    col(VoterCodeRow.round_id), col(VoterCodeRow.voter_key), col(VoterCodeRow.attributes_json)
-).where(col(VoterCodeRow.code_hash) == bindparam("code_hash"))
-
 VOTERS_BY_DIGEST = columns(
     col(VoterCodeRow.code_hash),
     col(VoterCodeRow.round_id),

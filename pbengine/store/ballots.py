@@ -91,8 +91,7 @@ class BallotRepository:
             self.session.connection().exec_driver_sql("ANALYZE voter_code")
 
     def voter_by_digest(self, code_hash: str) -> Voter | None:
-        found = self._run(sql.VOTER_BY_DIGEST, code_hash=code_hash).first()
-        return None if found is None else Voter(**found._mapping)
+        return self.voters_by_digest([code_hash]).get(code_hash)
 
     def voters_by_digest(self, code_hashes: Iterable[str]) -> dict[str, Voter]:
         """The voters these code digests name, by digest (unknown digests are left out)."""

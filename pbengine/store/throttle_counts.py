@@ -213,7 +213,6 @@ def _sqlite_unflushed(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-RECENT = 'SELECT at FROM throttle_event WHERE "key" = ? AND at > ? AND source <> ? ORDER BY at'
 RECENT_MANY = (
     'SELECT "key", at FROM throttle_event WHERE "key" IN ({marks}) AND at > ? AND source <> ? '
     "ORDER BY at"
@@ -230,14 +229,9 @@ class DatabaseTally:
         self.store = store
         self.name = name
 
-    def recent(self, key: str, since: float) -> list[float]:
-        """Other processes' events of `key` after `since`, oldest first."""
-        after = math.floor(since * 1000)
-        rows = self.store.run(RECENT, (self._digest(key), after, self.store.source))
-        return [at / 1000 for (at,) in rows]
-
     def recent_many(self, keys: Collection[str], since: float) -> dict[str, list[float]]:
-        """`recent` of each key, in one statement."""
+        """Other processes' events of each key after `since`, oldest first, in one
+        statement."""
         if not keys:
             return {}
         by_digest = {self._digest(key): key for key in keys}
