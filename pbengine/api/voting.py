@@ -15,6 +15,7 @@ from pbengine.api.throttles import client_of, throttles_of
 from pbengine.service.errors import Principal, UnauthorizedError
 from pbengine.service.identity import VoterCode
 from pbengine.service.replies import BallotCount, BallotReceipt
+from pbengine.service.throttle import Throttles
 from pbengine.service.voting import BallotIn, BallotQueue, VoterCodesIn, VotingService
 from pbengine.store.tokens import is_token
 
@@ -79,7 +80,7 @@ class VotingController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[BallotReceipt]:
         throttles = throttles_of(request)
-        caller = _caller(request, uow)
+        caller = _caller(request, uow, throttles)
         try:
             cast = VotingService(uow, queue_of(request)).cast(
                 caller, round_id, data, idempotency_key
@@ -98,7 +99,9 @@ class VotingController(Controller):
         return VotingService(uow).count(round_id)
 
 
-def _caller(request: Request[Any, Any, Any], uow: Work) -> Principal | VoterCode:
+def _caller(
+    request: Request[Any, Any, Any], uow: Work, throttles: Throttles
+) -> Principal | VoterCode:
     """A resident's code is looked up by the batch that casts their ballot
     (service/casting.py); staff's tokens here. Either way on this handler's thread, not by
     the `caller` dependency, which runs on another: a request holding a database connection
@@ -109,5 +112,5 @@ def _caller(request: Request[Any, Any, Any], uow: Work) -> Principal | VoterCode
         return principal_of(request, uow.session)
     # Refused before it is looked up, as principal_of refuses, when the client has sent
     # too many unknown codes; counted there when the batch finds it unknown.
-    throttles_of(request).codes.check(client_of(request))
-    return VoterCode(secret, throttles_of(request).ballots)
+    throttles.codes.check(client_of(request))
+    return VoterCode(secret, throttles.ballots)

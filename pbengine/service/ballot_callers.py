@@ -27,17 +27,18 @@ def identified(
     """The jobs whose callers are known, every voter code looked up in one query, and the
     voters found, by key (the batch needs them and need not read them again). A job whose
     code is unknown, or whose voter has cast too many ballots of late, is refused."""
-    codes = {
-        voter_code_digest(p.secret) for j in jobs if isinstance(p := j.request.principal, VoterCode)
+    digests = {
+        id(job): voter_code_digest(caller.secret)
+        for job in jobs
+        if isinstance(caller := job.request.principal, VoterCode)
     }
-    voters = uow.ballots.voters_by_digest(codes) if codes else {}
+    voters = uow.ballots.voters_by_digest(set(digests.values())) if digests else {}
     known = []
     for job in jobs:
         caller = job.request.principal
         if isinstance(caller, VoterCode):
-            voter = voters.get(voter_code_digest(caller.secret))
             try:
-                principal = code_principal(uow, caller.secret, voter)
+                principal = code_principal(uow, caller.secret, voters.get(digests[id(job)]))
             except ServiceError as exc:
                 job.error = exc
                 continue
@@ -50,25 +51,22 @@ def identified(
 def _within_limits(jobs: list[Job[CastRequest, Cast]]) -> list[Job[CastRequest, Cast]]:
     """The jobs whose voters have not voted too often of late, checked in one look-up per
     throttle (one per app: service/throttle.py); the others are refused."""
-    throttles = {id(t): t for j in jobs if (t := j.request.ballots) is not None}
-    refusals = {
-        number: throttle.refusals({k for j in jobs if (k := _limited(j, throttle))})
-        for number, throttle in throttles.items()
-    }
+    limited = [(job, job.request.ballots, principal_of_job(job).voter_key) for job in jobs]
+    asked: dict[int, tuple[Throttle, set[str]]] = {}
+    for _, throttle, key in limited:
+        if throttle is not None and key is not None:
+            asked.setdefault(id(throttle), (throttle, set()))[1].add(key)
+    refused = {number: throttle.refusals(keys) for number, (throttle, keys) in asked.items()}
     within = []
-    for job in jobs:
-        throttle = job.request.ballots
-        key = _limited(job, throttle) if throttle is not None else None
-        if throttle is not None and key in refusals[id(throttle)]:
-            job.error = refusals[id(throttle)][key]
-        else:
+    for job, throttle, key in limited:
+        error = None
+        if throttle is not None and key is not None:
+            error = refused[id(throttle)].get(key)
+        if error is None:
             within.append(job)
+        else:
+            job.error = error
     return within
-
-
-def _limited(job: Job[CastRequest, Cast], throttle: Throttle | None) -> str | None:
-    """The job's voter's key in `throttle`, if their ballots meet it."""
-    return principal_of_job(job).voter_key if job.request.ballots is throttle else None
 
 
 def principal_of_job(job: Job[CastRequest, Cast]) -> Principal:
