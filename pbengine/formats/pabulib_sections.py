@@ -77,7 +77,7 @@ def split_sections(source: str | bytes) -> Sections:
 def _votes(rows: Iterator[Row]) -> Iterator[Row]:
     most = MOST_ROWS["VOTES"] + 1  # with the header row
     for count, (line, row) in enumerate(rows, start=1):
-        title = _title(row)
+        title = _title(row) if len(row) == 1 else None
         if title is not None:
             # VOTES comes last, after META and PROJECTS: any title now is a second one.
             raise PabulibError(line, f"section {title} appears twice")
@@ -116,7 +116,8 @@ def _rows(source: str | bytes) -> Iterator[Row]:
         for row in reader:
             line = start
             start = reader.line_num + 1
-            if not row or all(not cell.strip() for cell in row):
+            # Blank when all its cells are: one join instead of a test per cell.
+            if not "".join(row).strip():
                 continue
             yield line, row
     except csv.Error as exc:
