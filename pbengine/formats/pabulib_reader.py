@@ -236,9 +236,8 @@ def _read_votes(
     vote_at = columns.index("vote")
     points_at = columns.index("points") if "points" in columns else None
     kept = [(i, column) for i, column in enumerate(columns) if column not in _BALLOT_COLUMNS]
-    for line, row in rows:
-        if len(row) != width:
-            row = _fitted(line, row, width)
+    for line, read in rows:
+        row = read if len(read) == width else _fitted(line, read, width)
         voter_id = row[0].strip()
         chosen = _listed(row[vote_at])
         if not known.issuperset(chosen):
