@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from pbengine.core.election import Election
 from pbengine.core.rules import equal_shares_moves as moves
+from pbengine.core.rules import equal_shares_state
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.rules.equal_shares import run
 from pbengine.core.rules.equal_shares_horizon import Horizon
@@ -58,14 +59,19 @@ def _run_checking(election: Election, per_voter: Fraction, cost_utility: bool) -
     approval_elections(max_projects=7, max_voters=12),
     st.fractions(0, 40, max_denominator=7),
     st.booleans(),
-    st.sampled_from(["by size", "by class", "by ballot"]),
+    st.sampled_from(["by size", "by class", "by ballot", "in bulk"]),
 )
 def test_class_weights_and_money_match_a_recount(
     election: Election, per_voter: Fraction, cost_utility: bool, mover: str
 ) -> None:
-    """Whichever way the supporters are moved (the sizes choose; or always one way)."""
+    """Whichever way the supporters are moved (the sizes choose; or always one way). In
+    bulk, the class weights are counted from the ballots' classes whenever asked for,
+    so the recount checks the money kept and the classes the moves leave."""
     forced = {"by class": moves._by_class, "by ballot": moves._by_ballot}.get(mover)
-    if forced is None:
+    if mover == "in bulk":
+        with patch.object(equal_shares_state, "BULK_FROM", 0):
+            state = _run_checking(election, per_voter, cost_utility)
+    elif forced is None:
         state = _run_checking(election, per_voter, cost_utility)
     else:
         with (

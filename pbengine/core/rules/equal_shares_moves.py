@@ -20,6 +20,13 @@ def move_supporters(
 ) -> None:
     """Move the supporters of `funded` from each class to `new_class[class]`; those
     going to ZERO pay all they have, the others rho = (value, slope) each."""
+    if state.index.bulk is not None:
+        from pbengine.core.rules.equal_shares_bulk import move_supporters_in_bulk  # noqa: PLC0415
+
+        move_supporters_in_bulk(state, state.index.bulk, funded, new_class, rho)
+        return
+    assert isinstance(state.held, list)
+    state.held[funded] = {}
     # Few classes among many ballots (the early rounds): summing per class first
     # costs one addition per approval.
     classes = len(new_class) - (state.ZERO in new_class)

@@ -10,12 +10,17 @@ fresh run at the higher budget reaches, so the run resumes from it
 
 from __future__ import annotations
 
+from array import array
 from fractions import Fraction
 from math import gcd
+from typing import TYPE_CHECKING
 
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.rules.equal_shares_horizon import Horizon
 from pbengine.core.rules.equal_shares_moves import move_supporters
+
+if TYPE_CHECKING:
+    from pbengine.core.rules.equal_shares_bulk import Approvals, SupporterClasses
 
 Rate = tuple[int, int, int]
 """A payment per unit of utility as (value, slope, denominator): (value + slope*t) / denominator."""
@@ -25,6 +30,14 @@ Amount = tuple[int, int, int, Fraction]
 """Money in internal units as (value, slope, denominator, base): at a per-voter budget
 b, (value + slope * (b - base)) / denominator. What a run records stays exact when a
 later run at a higher budget resumes from it."""
+
+
+BULK_FROM = 250_000
+"""Profiles whose ballots hold at least this many pairs of approvals (the sum, over
+distinct ballots, of the square of their length) are counted with numpy
+(equal_shares_bulk). Measured with add1 (bench/equal_shares.py): numpy makes Łódź
+2022 (530,000) 2x as fast and Warszawa 2024 Ochota (538,000) 1.1x, but Wieliczka 2023
+(80,000) 1.2x slower, and loading it costs more than a small election's whole run."""
 
 
 class Index:
@@ -42,6 +55,11 @@ class Index:
                 self.approvals_of[i] += len(key)
         self.alive = [costs[i] > 0 and counts[i] > 0 for i in range(n)]
         self.utility = [costs[i] if cost_utility else 1 for i in range(n)]
+        self.bulk: Approvals | None = None
+        if sum(self.approvals_of) >= BULK_FROM:
+            from pbengine.core.rules.equal_shares_bulk import Approvals  # noqa: PLC0415
+
+            self.bulk = Approvals(profile, self.supporters_of)
 
 
 class State:
@@ -59,10 +77,17 @@ class State:
         self.slope = [profile.scale, 0]
         costs, counts, alive = profile.costs, profile.supporters, index.alive
         n = len(costs)
-        self.group_class = [0] * len(profile.groups)
+        # Each distinct ballot's money class, as machine integers that numpy can share.
+        self.group_class = array("q", bytes(8 * len(profile.groups)))
         self.alive = list(alive)
         # weight of each money class among the supporters of each live project
-        self.held: list[dict[int, int]] = [{0: counts[i]} if alive[i] else {} for i in range(n)]
+        self.held: list[dict[int, int]] | SupporterClasses
+        if index.bulk is None:
+            self.held = [{0: counts[i]} if alive[i] else {} for i in range(n)]
+        else:
+            from pbengine.core.rules.equal_shares_bulk import SupporterClasses  # noqa: PLC0415
+
+            self.held = SupporterClasses(index.bulk, self.group_class)
         self.total_v = [0] * n
         self.total_s = [counts[i] * profile.scale for i in range(n)]
         # A lower bound on each candidate's rate: rates only rise as money is spent.
@@ -79,7 +104,11 @@ class State:
         copy.__dict__.update(self.__dict__)
         copy.value, copy.slope = self.value[:], self.slope[:]
         copy.group_class, copy.alive = self.group_class[:], self.alive[:]
-        copy.held = [dict(h) for h in self.held]
+        copy.held = (
+            [dict(h) for h in self.held]
+            if isinstance(self.held, list)
+            else self.held.bound_to(copy.group_class)
+        )
         copy.total_v, copy.total_s = self.total_v[:], self.total_s[:]
         copy.bound = dict(self.bound)
         copy.funded, copy.dropped = self.funded[:], self.dropped[:]
@@ -204,7 +233,6 @@ class State:
                 new_class[k] = len(self.value)
                 self.value.append(self.value[k] - rho_v)
                 self.slope.append(self.slope[k] - rho_s)
-        self.held[best] = {}
         move_supporters(self, best, new_class, (rho_v, rho_s))
 
     def _rescale(self, factor: int) -> None:
