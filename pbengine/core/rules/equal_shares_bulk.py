@@ -140,10 +140,11 @@ def _pay(
         if w:
             total_v[c] -= rho_v * w
             total_s[c] -= rho_s * w
-    for i in np.flatnonzero(~keeping).tolist():
-        row = by_slot[i]
-        old = moving[i]
-        at = np.flatnonzero(row)
-        for c, w in zip(at.tolist(), row[at].astype(np.int64).tolist(), strict=True):
-            total_v[c] -= value[old] * w
-            total_s[c] -= slope[old] * w
+    # Each pair (class paying all it has, project) subtracts that class's money.
+    slots, projects = np.nonzero(by_slot[~keeping])
+    weights = by_slot[~keeping][slots, projects].astype(np.int64).tolist()
+    poor = [old for old, all_ in zip(moving, paying_all, strict=True) if all_]
+    for i, c, w in zip(slots.tolist(), projects.tolist(), weights, strict=True):
+        old = poor[i]
+        total_v[c] -= value[old] * w
+        total_s[c] -= slope[old] * w
