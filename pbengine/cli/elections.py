@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from pbengine.cli.common import DEMO, Commands, UsageError, load_election, print_json
 from pbengine.core.money import plain, readable
 from pbengine.formats.presets import preset_entry, preset_names, read_toml
+from pbengine.service.bulk import bulk_work
 from pbengine.settings import Settings
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ def fairness_document(name_or_path: str) -> FairnessDocument:
 
 def _allocate(args: argparse.Namespace, settings: Settings) -> int:
     del settings
-    election = load_election(args.file)
-    outcome = _fair_outcome(election, args) if args.fairness else _outcome(election, args)
+    with bulk_work():
+        election = load_election(args.file)
+        outcome = _fair_outcome(election, args) if args.fairness else _outcome(election, args)
     costs = election.costs()
     if args.json:
         print_json(outcome_json(outcome, costs))
@@ -170,7 +172,8 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
         if progress:
             _progress_bar(n, len(files), path.name)
         try:
-            verdict = verify(read_file(path))
+            with bulk_work():
+                verdict = verify(read_file(path))
         except PabulibError as exc:
             verdict = Verdict("skipped", None, f"unreadable: {exc}")
         results.append((path, verdict))
