@@ -1,7 +1,7 @@
 """Equal Shares with completion, pbengine against pabutools in-process, in one run.
 
     .venv/bin/python bench/equal_shares.py [--pabulib DIR] [--repeat 1]
-        [--skip-pabutools-lodz] [--elections NAME.pb ...]
+        [--skip-pabutools-lodz] [--elections NAME.pb ...] [--before REV]
 
 Both sides parse outside the timer (pbengine `read_file`, pabutools
 `parse_pabulib` and `as_multiprofile`, its fast path), get the same tie-breaking
@@ -14,22 +14,27 @@ order, run the same number of times, and the outcomes are asserted identical:
   (pabutools' completion there would take hours), and pbengine's `add1`,
   in-process and as a whole process (`pbengine allocate FILE --rule
   equalshares/add1`: start-up, parsing, the rule and printing; CPU time of
-  the child process, and wall time).
+  the child process, and wall time); with `--before REV`, the same command
+  run from that commit's `pbengine/` in the same way, for a ratio.
 - The Lodz subsample table: `equalshares/add1` on 10%, 25%, 50% and 100% of
   the voters (a fixed random sample), with the MES rounds computed.
 
 Times are CPU seconds (process_time), the median of `--repeat` runs; the
-ratio is pabutools' time over pbengine's.
+ratio is pabutools' time over pbengine's. Libraries are imported before any
+timer starts, on both sides: pabutools' at the top, and numpy, which pbengine
+loads for large profiles only (equal_shares_bulk), here too.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -37,11 +42,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from pabutools.election import Cost_Sat, parse_pabulib  # noqa: E402
 from pabutools.rules import method_of_equal_shares  # noqa: E402
 from pabutools.tiebreaking import TieBreakingRule  # noqa: E402
+from startup import extract  # noqa: E402
 
+import pbengine.core.rules.equal_shares_bulk  # noqa: E402, F401  (numpy, as said above)
 from pbengine.core.election import Election  # noqa: E402
 from pbengine.core.rules import allocate  # noqa: E402
 from pbengine.core.tiebreak import DEFAULT  # noqa: E402
@@ -97,14 +105,19 @@ def compare(path: Path, election: Election, rule: str, repeat: int) -> bool:
     return same
 
 
-def whole_process(path: Path, rule: str, repeat: int) -> tuple[float, float]:
-    """Median CPU and wall seconds of `pbengine allocate` on `path`, start to exit."""
-    command = [str(Path(sys.executable).with_name("pbengine")), "allocate", str(path)]
+CLI = "import sys; from pbengine.cli.main import main; raise SystemExit(main(sys.argv[1:]))"
+
+
+def whole_process(path: Path, rule: str, repeat: int, source: Path = ROOT) -> tuple[float, float]:
+    """Median CPU and wall seconds of `pbengine allocate` on `path`, start to exit, with
+    the `pbengine/` found in `source` (`-c` puts the working directory first on sys.path)."""
+    command = [sys.executable, "-c", CLI, "allocate", str(path), "--rule", rule]
+    env = {**os.environ, "PYTHONPATH": str(source)}
     cpu, wall = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([*command, "--rule", rule], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env, cwd=source)
         wall.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -140,6 +153,7 @@ def main() -> int:
     parser.add_argument(
         "--elections", nargs="*", default=list(ELECTIONS), help="file names to compare"
     )
+    parser.add_argument("--before", metavar="REV", help="also run Lodz's whole process at REV")
     args = parser.parse_args()
     ok = True
     for name in args.elections:
@@ -156,6 +170,17 @@ def main() -> int:
         f" ({wall_s:.3f} s wall): pbengine allocate FILE --rule equalshares/add1",
         flush=True,
     )
+    if args.before:
+        with tempfile.TemporaryDirectory() as tmp:
+            extract(args.before, Path(tmp))
+            old_s, old_wall = whole_process(
+                args.pabulib / LODZ, "equalshares/add1", args.repeat, Path(tmp)
+            )
+        print(
+            f"{'  the same at ' + args.before:38} {'':32} {old_s:8.3f} s CPU"
+            f" ({old_wall:.3f} s wall): {old_s / cpu_s:.2f}x the time now",
+            flush=True,
+        )
     scaling(lodz, args.repeat)
     return 0 if ok else 1
 
