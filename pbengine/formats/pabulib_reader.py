@@ -259,10 +259,15 @@ def _fitted(line: int, row: list[str], width: int) -> list[str]:
 
 
 def _listed(raw: str) -> tuple[str, ...]:
+    """A comma-separated cell's items, stripped, empty ones left out; `none`: no items."""
     raw = raw.strip()
-    if raw.lower() == MISSING:
+    if len(raw) == len(MISSING) and raw.lower() == MISSING:
         return ()
-    return tuple(part for part in map(str.strip, raw.split(",")) if part)
+    parts = raw.split(",")
+    # Most cells hold no whitespace at all (one split in C tells): nothing to strip.
+    if len(raw.split()) > 1:
+        parts = [part.strip() for part in parts]
+    return tuple(part for part in parts if part) if "" in parts else tuple(parts)
 
 
 def _points(
