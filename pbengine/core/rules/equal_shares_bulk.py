@@ -34,6 +34,8 @@ class Approvals:
     """The profile's approvals as arrays, and each project's supporters' approvals."""
 
     def __init__(self, profile: Profile, supporters_of: list[list[int]]) -> None:
+        if profile.voters >= 2**53:
+            raise ValueError("too many voters to count exactly in floating point")
         groups = profile.groups
         self._weights = np.fromiter((w for w, _ in groups), np.int64, len(groups))
         self._lengths = np.fromiter((len(key) for _, key in groups), np.int64, len(groups))
