@@ -27,15 +27,15 @@ if TYPE_CHECKING:
 
 Ints = npt.NDArray[np.int64]
 Weights = npt.NDArray[np.float64]
-"""Voter counts as floats, bincount's weights: exact below 2**53 voters."""
+"""Voter counts as floats, bincount's weights: exact below EXACT_COUNTS voters."""
+EXACT_COUNTS = 2**53
 
 
 class Approvals:
     """The profile's approvals as arrays, and each project's supporters' approvals."""
 
     def __init__(self, profile: Profile, supporters_of: list[list[int]]) -> None:
-        if profile.voters >= 2**53:
-            raise ValueError("too many voters to count exactly in floating point")
+        assert profile.voters < EXACT_COUNTS
         groups = profile.groups
         self._weights = np.fromiter((w for w, _ in groups), np.int64, len(groups))
         self._lengths = np.fromiter((len(key) for _, key in groups), np.int64, len(groups))

@@ -56,7 +56,8 @@ class Index:
         self.alive = [costs[i] > 0 and counts[i] > 0 for i in range(n)]
         self.utility = [costs[i] if cost_utility else 1 for i in range(n)]
         self.bulk: Approvals | None = None
-        if sum(self.approvals_of) >= BULK_FROM:
+        # Counted in floating point, numpy is exact below 2**53 voters: past it, pure Python.
+        if sum(self.approvals_of) >= BULK_FROM and profile.voters < 2**53:
             from pbengine.core.rules.equal_shares_bulk import Approvals  # noqa: PLC0415
 
             self.bulk = Approvals(profile, self.supporters_of)
