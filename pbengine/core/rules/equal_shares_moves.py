@@ -4,7 +4,9 @@ Each live project keeps the weight of each money class among its supporters
 and their money in all (equal_shares_state.State); funding a project moves
 its supporters' weight, in every project they approve, from their class to
 the class of what they keep, or to ZERO when they pay all they have. Voters
-in ZERO already are not touched.
+in ZERO already are not touched. Large profiles are counted by numpy instead
+(equal_shares_bulk), where a project's weight per class is not kept but
+counted when asked for.
 """
 
 from __future__ import annotations

@@ -35,9 +35,11 @@ later run at a higher budget resumes from it."""
 BULK_FROM = 250_000
 """Profiles whose ballots hold at least this many pairs of approvals (the sum, over
 distinct ballots, of the square of their length) are counted with numpy
-(equal_shares_bulk). Measured with add1 (bench/equal_shares.py): numpy makes Łódź
-2022 (530,000) 2x as fast and Warszawa 2024 Ochota (538,000) 1.1x, but Wieliczka 2023
-(80,000) 1.2x slower, and loading it costs more than a small election's whole run."""
+(equal_shares_bulk). Measured with the rule run both ways (2026-12-05, median of 3):
+numpy makes Łódź 2022 add1 (530,000 pairs) 2x as fast and Warszawa 2024 Ochota
+add1-exhaustive (538,000) 1.1x; on samples of Łódź's voters it is 1.3x faster at 50%
+(297,000), even at 25% (160,000), 1.6x slower at 10% (71,000); Wieliczka 2023 (80,000)
+is 1.2x to 1.5x slower. Loading numpy costs more than a small election's whole run."""
 
 
 class Index:
