@@ -84,3 +84,31 @@ def test_real_elections_come_out_the_same_in_bulk(
         bulk = allocate(election, rule, options)
     assert bulk == pure
     assert bulk.selected  # something was funded: the comparison says something
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    approval_elections(max_projects=7, max_voters=12),
+    st.booleans(),
+    st.booleans(),
+    st.lists(st.fractions(0, 40, max_denominator=7), min_size=1, max_size=6),
+)
+def test_dropping_empty_classes_changes_no_run(
+    election: Election, cost_utility: bool, bulk: bool, budgets: list[Fraction]
+) -> None:
+    """Empty classes dropped after every round (equal_shares_classes), in either
+    bookkeeping: the same runs as without, resumed ones too."""
+    profile = Profile.of(election)
+    ranks = tuple(DEFAULT.ranks(election)[pid] for pid in profile.project_ids)
+    compacting = patch.object(equal_shares_state, "worth_compacting", lambda _: True)
+    with compacting, patch.object(equal_shares_state, "BULK_FROM", 0 if bulk else 10**12):
+        runner = Runner(profile, ranks, cost_utility=cost_utility)
+    for per_voter in sorted(budgets):
+        plain = run(profile, per_voter, ranks, cost_utility=cost_utility, track_horizon=True)
+        with compacting, patch.object(equal_shares_state, "BULK_FROM", 0 if bulk else 10**12):
+            compacted = run(
+                profile, per_voter, ranks, cost_utility=cost_utility, track_horizon=True
+            )
+            resumed = runner.run(per_voter)
+        assert _everything(compacted) == _everything(plain)
+        assert _everything(resumed)[2:] == _everything(plain)[2:]

@@ -16,6 +16,7 @@ from pbengine.core.rules import equal_shares_moves as moves
 from pbengine.core.rules import equal_shares_state
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.rules.equal_shares import run
+from pbengine.core.rules.equal_shares_classes import worth_compacting
 from pbengine.core.rules.equal_shares_horizon import Horizon
 from pbengine.core.rules.equal_shares_state import Index, State
 from pbengine.core.tiebreak import DEFAULT
@@ -35,6 +36,13 @@ def _recount(state: State) -> None:
         assert state.total_v[c] == sum(w * state.value[k] for k, w in held.items())
         assert state.total_s[c] == sum(w * state.slope[k] for k, w in held.items())
         assert all(state.value[k] >= 0 for k in held)
+    weights: Counter[int] = Counter()
+    for g, (w, _) in enumerate(groups):
+        weights[state.group_class[g]] += w
+    assert state.voters_in == [weights[k] for k in range(len(state.voters_in))]
+    assert state.empty == sum(
+        1 for k in range(State.ZERO + 1, len(state.voters_in)) if not weights[k]
+    )
 
 
 def _run_checking(election: Election, per_voter: Fraction, cost_utility: bool) -> State:
@@ -59,17 +67,25 @@ def _run_checking(election: Election, per_voter: Fraction, cost_utility: bool) -
     approval_elections(max_projects=7, max_voters=12),
     st.fractions(0, 40, max_denominator=7),
     st.booleans(),
-    st.sampled_from(["by size", "by class", "by ballot", "in bulk"]),
+    st.sampled_from(["by size", "by class", "by ballot", "in bulk", "compacting", "both"]),
 )
 def test_class_weights_and_money_match_a_recount(
     election: Election, per_voter: Fraction, cost_utility: bool, mover: str
 ) -> None:
     """Whichever way the supporters are moved (the sizes choose; or always one way). In
     bulk, the class weights are counted from the ballots' classes whenever asked for,
-    so the recount checks the money kept and the classes the moves leave."""
+    so the recount checks the money kept and the classes the moves leave. Compacting
+    drops the empty classes after every round and renumbers the others."""
     forced = {"by class": moves._by_class, "by ballot": moves._by_ballot}.get(mover)
-    if mover == "in bulk":
-        with patch.object(equal_shares_state, "BULK_FROM", 0):
+    if mover in ("in bulk", "compacting", "both"):
+        # Compacting: empty classes dropped after every round, however few.
+        bulk = 0 if mover in ("in bulk", "both") else equal_shares_state.BULK_FROM
+        always = mover in ("compacting", "both")
+        compacting = (lambda _: True) if always else worth_compacting
+        with (
+            patch.object(equal_shares_state, "BULK_FROM", bulk),
+            patch.object(equal_shares_state, "worth_compacting", compacting),
+        ):
             state = _run_checking(election, per_voter, cost_utility)
     elif forced is None:
         state = _run_checking(election, per_voter, cost_utility)

@@ -96,6 +96,12 @@ class SupporterClasses:
         return counted
 
 
+def renumber(group_class: array[int], number: list[int]) -> None:
+    """Give every ballot its class's new number (equal_shares_classes.compact)."""
+    classes = np.frombuffer(group_class, dtype=np.int64)
+    classes[:] = np.array(number, dtype=np.int64)[classes]
+
+
 def move_supporters_in_bulk(
     state: State, approvals: Approvals, funded: int, new_class: dict[int, int], rho: tuple[int, int]
 ) -> None:

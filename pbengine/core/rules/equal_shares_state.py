@@ -16,6 +16,7 @@ from math import gcd
 from typing import TYPE_CHECKING
 
 from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares_classes import compact, worth_compacting
 from pbengine.core.rules.equal_shares_horizon import Horizon
 from pbengine.core.rules.equal_shares_moves import move_supporters
 
@@ -81,6 +82,9 @@ class State:
         self.denom = 1
         self.value = [0, 0]
         self.slope = [profile.scale, 0]
+        self.voters_in = [sum(w for w, _ in profile.groups), 0]
+        """Voters in each class; `empty` counts the classes past ZERO left with none."""
+        self.empty = 0
         costs, counts, alive = profile.costs, profile.supporters, index.alive
         n = len(costs)
         # Each distinct ballot's money class, as machine integers that numpy can share.
@@ -108,7 +112,7 @@ class State:
     def clone(self) -> State:
         copy = object.__new__(State)
         copy.__dict__.update(self.__dict__)
-        copy.value, copy.slope = self.value[:], self.slope[:]
+        copy.value, copy.slope, copy.voters_in = self.value[:], self.slope[:], self.voters_in[:]
         copy.group_class, copy.alive = self.group_class[:], self.alive[:]
         copy.held = (
             [dict(h) for h in self.held]
@@ -228,18 +232,25 @@ class State:
         if rich > common:
             self._rescale(rich // common)
         new_class: dict[int, int] = {}
-        for k in self.held[best]:
+        value, slope, voters_in, zero = self.value, self.slope, self.voters_in, self.ZERO
+        for k, moving in self.held[best].items():
             # Poor supporters (less than rho, the same test as in _equal_payment) pay all
             # they have, whatever the budget in this piece. A supporter holding exactly
             # rho pays rho and keeps money - rho, which grows again if the budget does.
-            poor = self.value[k] < rho_v
-            if poor or (self.value[k] == rho_v and self.slope[k] == rho_s):
-                new_class[k] = self.ZERO
+            if value[k] < rho_v or (value[k] == rho_v and slope[k] == rho_s):
+                new_class[k] = zero
+                voters_in[zero] += moving
             else:
-                new_class[k] = len(self.value)
-                self.value.append(self.value[k] - rho_v)
-                self.slope.append(self.slope[k] - rho_s)
+                new_class[k] = len(value)
+                value.append(value[k] - rho_v)
+                slope.append(slope[k] - rho_s)
+                voters_in.append(moving)
+            voters_in[k] -= moving
+            if not voters_in[k] and k > zero:
+                self.empty += 1
         move_supporters(self, best, new_class, (rho_v, rho_s))
+        if worth_compacting(self):
+            compact(self)
 
     def _rescale(self, factor: int) -> None:
         """Multiply the common denominator so that money minus the new payment stays integral."""
