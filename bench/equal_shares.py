@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/equal_shares.py [--pabulib DIR] [--repeat 1]
         [--skip-pabutools-lodz] [--elections NAME.pb ...] [--before REV]
+        [--whole NAME.pb:RULE ...]
 
 Both sides parse outside the timer (pbengine `read_file`, pabutools
 `parse_pabulib` and `as_multiprofile`, its fast path), get the same tie-breaking
@@ -15,7 +16,9 @@ order, run the same number of times, and the outcomes are asserted identical:
   in-process and as a whole process (`pbengine allocate FILE --rule
   equalshares/add1`: start-up, parsing, the rule and printing; CPU time of
   the child process, and wall time); with `--before REV`, the same command
-  run from that commit's `pbengine/` in the same way, for a ratio.
+  run from that commit's `pbengine/` in the same way, for a ratio; `--whole
+  NAME.pb:RULE` (repeatable) adds other whole processes, e.g. Warszawa 2021
+  Wola's add1, whose long ballots make most money classes empty.
 - The Lodz subsample table: `equalshares/add1` on 10%, 25%, 50% and 100% of
   the voters (a fixed random sample), with the MES rounds computed.
 
@@ -124,6 +127,25 @@ def whole_process(path: Path, rule: str, repeat: int, source: Path = ROOT) -> tu
     return statistics.median(cpu), statistics.median(wall)
 
 
+def whole_processes(path: Path, rule: str, repeat: int, before: str | None) -> None:
+    """`pbengine allocate` on `path` as a whole process, now and, given `before`, at it."""
+    cpu_s, wall_s = whole_process(path, rule, repeat)
+    print(
+        f"{path.name[:38]:38} {rule + ', whole process':32} {cpu_s:8.3f} s CPU"
+        f" ({wall_s:.3f} s wall): pbengine allocate FILE --rule {rule}",
+        flush=True,
+    )
+    if before:
+        with tempfile.TemporaryDirectory() as tmp:
+            extract(before, Path(tmp))
+            old_s, old_wall = whole_process(path, rule, repeat, Path(tmp))
+        print(
+            f"{'  the same at ' + before:38} {'':32} {old_s:8.3f} s CPU"
+            f" ({old_wall:.3f} s wall): {old_s / cpu_s:.2f}x the time now",
+            flush=True,
+        )
+
+
 def scaling(election: Election, repeat: int) -> None:
     print("\nLodz 2022 equalshares/add1 on a sample of the voters (pbengine only)")
     rnd = random.Random(2022)
@@ -153,7 +175,16 @@ def main() -> int:
     parser.add_argument(
         "--elections", nargs="*", default=list(ELECTIONS), help="file names to compare"
     )
-    parser.add_argument("--before", metavar="REV", help="also run Lodz's whole process at REV")
+    parser.add_argument(
+        "--before", metavar="REV", help="also run each whole process (Lodz's, --whole) at REV"
+    )
+    parser.add_argument(
+        "--whole",
+        metavar="NAME.pb:RULE",
+        action="append",
+        default=[],
+        help="also time pbengine allocate NAME.pb --rule RULE as a whole process",
+    )
     args = parser.parse_args()
     ok = True
     for name in args.elections:
@@ -164,23 +195,8 @@ def main() -> int:
         ok &= compare(args.pabulib / LODZ, lodz, "equalshares", args.repeat)
     add1_s, _ = timed(lambda: allocate(lodz, "equalshares/add1"), args.repeat)
     print(f"{LODZ:38} {'equalshares/add1':28} pbengine {add1_s:8.3f} s", flush=True)
-    cpu_s, wall_s = whole_process(args.pabulib / LODZ, "equalshares/add1", args.repeat)
-    print(
-        f"{LODZ:38} {'equalshares/add1, whole process':32} {cpu_s:8.3f} s CPU"
-        f" ({wall_s:.3f} s wall): pbengine allocate FILE --rule equalshares/add1",
-        flush=True,
-    )
-    if args.before:
-        with tempfile.TemporaryDirectory() as tmp:
-            extract(args.before, Path(tmp))
-            old_s, old_wall = whole_process(
-                args.pabulib / LODZ, "equalshares/add1", args.repeat, Path(tmp)
-            )
-        print(
-            f"{'  the same at ' + args.before:38} {'':32} {old_s:8.3f} s CPU"
-            f" ({old_wall:.3f} s wall): {old_s / cpu_s:.2f}x the time now",
-            flush=True,
-        )
+    for name, rule in [(LODZ, "equalshares/add1"), *(w.split(":", 1) for w in args.whole)]:
+        whole_processes(args.pabulib / name, rule, args.repeat, args.before)
     scaling(lodz, args.repeat)
     return 0 if ok else 1
 
