@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/equal_shares.py [--pabulib DIR] [--repeat 1]
         [--skip-pabutools-lodz] [--elections NAME.pb ...] [--before REV]
-        [--whole NAME.pb:RULE ...]
+        [--whole NAME.pb:RULE ...] [--both-ways NAME.pb:RULE ...]
 
 Both sides parse outside the timer (pbengine `read_file`, pabutools
 `parse_pabulib` and `as_multiprofile`, its fast path), get the same tie-breaking
@@ -19,6 +19,9 @@ order, run the same number of times, and the outcomes are asserted identical:
   run from that commit's `pbengine/` in the same way, for a ratio; `--whole
   NAME.pb:RULE` (repeatable) adds other whole processes, e.g. Warszawa 2021
   Wola's add1, whose long ballots make most money classes empty.
+- `--both-ways NAME.pb:RULE` (repeatable): pbengine's rule alone with numpy's
+  bookkeeping and in pure Python (equal_shares_state.BULK_FROM set to 0 and
+  out of reach), alternately, `--repeat` times each; outcomes asserted equal.
 - The Lodz subsample table: `equalshares/add1` on 10%, 25%, 50% and 100% of
   the voters (a fixed random sample), with the MES rounds computed.
 
@@ -42,6 +45,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from unittest.mock import patch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,7 +58,7 @@ from startup import extract  # noqa: E402
 
 import pbengine.core.rules.equal_shares_bulk  # noqa: E402, F401  (numpy, as said above)
 from pbengine.core.election import Election  # noqa: E402
-from pbengine.core.rules import allocate  # noqa: E402
+from pbengine.core.rules import allocate, equal_shares_state  # noqa: E402
 from pbengine.core.tiebreak import DEFAULT  # noqa: E402
 from pbengine.formats.pabulib import read_file  # noqa: E402
 
@@ -146,6 +150,26 @@ def whole_processes(path: Path, rule: str, repeat: int, before: str | None) -> N
         )
 
 
+def both_ways(election: Election, name: str, rule: str, repeat: int) -> bool:
+    """The rule with numpy's bookkeeping and in pure Python, alternately; same outcome?"""
+    times: dict[str, list[float]] = {"numpy": [], "pure Python": []}
+    outcomes = []
+    for _ in range(repeat):
+        for way, threshold in (("numpy", 0), ("pure Python", 10**18)):
+            with patch.object(equal_shares_state, "BULK_FROM", threshold):
+                seconds, outcome = timed(lambda: allocate(election, rule), 1)
+            times[way].append(seconds)
+            outcomes.append(outcome)
+    bulk, pure = (statistics.median(times[w]) for w in ("numpy", "pure Python"))
+    same = all(o == outcomes[0] for o in outcomes)
+    print(
+        f"{name[:38]:38} {rule:28} numpy {bulk:8.3f} s  pure Python {pure:8.3f} s"
+        f"  = {pure / bulk:5.2f}x  identical: {same}",
+        flush=True,
+    )
+    return same
+
+
 def scaling(election: Election, repeat: int) -> None:
     print("\nLodz 2022 equalshares/add1 on a sample of the voters (pbengine only)")
     rnd = random.Random(2022)
@@ -179,6 +203,13 @@ def main() -> int:
         "--before", metavar="REV", help="also run each whole process (Lodz's, --whole) at REV"
     )
     parser.add_argument(
+        "--both-ways",
+        metavar="NAME.pb:RULE",
+        action="append",
+        default=[],
+        help="also time pbengine's rule with numpy's bookkeeping and without (BULK_FROM)",
+    )
+    parser.add_argument(
         "--whole",
         metavar="NAME.pb:RULE",
         action="append",
@@ -197,6 +228,9 @@ def main() -> int:
     print(f"{LODZ:38} {'equalshares/add1':28} pbengine {add1_s:8.3f} s", flush=True)
     for name, rule in [(LODZ, "equalshares/add1"), *(w.split(":", 1) for w in args.whole)]:
         whole_processes(args.pabulib / name, rule, args.repeat, args.before)
+    for both in args.both_ways:
+        name, rule = both.split(":", 1)
+        ok &= both_ways(read_file(args.pabulib / name), name, rule, args.repeat)
     scaling(lodz, args.repeat)
     return 0 if ok else 1
 

@@ -36,14 +36,15 @@ later run at a higher budget resumes from it."""
 BULK_FROM = 250_000
 """Profiles whose ballots hold at least this many pairs of approvals (the sum, over
 distinct ballots, of the square of their length) are counted with numpy
-(equal_shares_bulk). Measured with the rule run both ways (2026-12-05, median of 3):
-numpy makes Łódź 2022 add1 (530,000 pairs) 2x as fast and Warszawa 2024 Ochota
-add1-exhaustive (538,000) 1.1x; on samples of Łódź's voters it is 1.3x faster at 50%
+(equal_shares_bulk). Measured with the rule run both ways (2026-12-05, medians of 3):
+numpy makes Łódź 2022 add1 (530,000 pairs) 1.7x to 2x as fast and Warszawa 2024 Ochota
+add1-exhaustive (538,000) 1.1x to 1.25x; on samples of Łódź's voters it is 1.3x faster at 50%
 (297,000), even at 25% (160,000), 1.6x slower at 10% (71,000); Wieliczka 2023 (80,000)
 is 1.2x to 1.5x slower. Of the 17 real elections here past the threshold, four more
 measured with add1: Warszawa 2017 Bemowo (265,000) 1.4x, 2020 Ursynów (1.5 million)
 1.4x, 2021 Wola (1.2 million) 1.2x, 2026 (1.2 million) 1.7x faster. Loading numpy costs
-more than a small election's whole run."""
+more than a small election's whole run. `bench/equal_shares.py --both-ways` times a
+rule both ways."""
 
 
 class Index:
