@@ -180,12 +180,15 @@ def _limits(meta: dict[str, str], lines: dict[str, int]) -> BallotLimits:
 
 
 def _cells(line: int, row: list[str], columns: list[str], section: str) -> dict[str, str]:
-    if len(row) > len(columns) and any(cell.strip() for cell in row[len(columns) :]):
-        raise PabulibError(
-            line, f"{section} row has {len(row)} cells but the header has {len(columns)}"
-        )
-    padded = row + [""] * (len(columns) - len(row))
-    return {column: padded[i].strip() for i, column in enumerate(columns)}
+    fitted = _fitted(line, row, len(columns), section)
+    return {column: fitted[i].strip() for i, column in enumerate(columns)}
+
+
+def _fitted(line: int, row: list[str], width: int, section: str) -> list[str]:
+    """A row cut or padded to its header's width: blank cells past it are dropped."""
+    if len(row) > width and any(cell.strip() for cell in row[width:]):
+        raise PabulibError(line, f"{section} row has {len(row)} cells but the header has {width}")
+    return (row + [""] * width)[:width]
 
 
 def _read_projects(rows: list[Row]) -> list[Project]:
@@ -237,7 +240,7 @@ def _read_votes(
     points_at = columns.index("points") if "points" in columns else None
     kept = [(i, column) for i, column in enumerate(columns) if column not in _BALLOT_COLUMNS]
     for line, read in rows:
-        row = read if len(read) == width else _fitted(line, read, width)
+        row = read if len(read) == width else _fitted(line, read, width, "VOTES")
         voter_id = row[0].strip()
         chosen = _listed(row[vote_at])
         if not known.issuperset(chosen):
@@ -249,13 +252,6 @@ def _read_votes(
 
 
 _BALLOT_COLUMNS = ("voter_id", "vote", "points")
-
-
-def _fitted(line: int, row: list[str], width: int) -> list[str]:
-    """A VOTES row cut or padded to the header's width: blank cells past it are dropped."""
-    if len(row) > width and any(cell.strip() for cell in row[width:]):
-        raise PabulibError(line, f"VOTES row has {len(row)} cells but the header has {width}")
-    return (row + [""] * width)[:width]
 
 
 def _listed(raw: str) -> tuple[str, ...]:
