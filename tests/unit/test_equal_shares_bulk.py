@@ -100,12 +100,20 @@ def test_dropping_empty_classes_changes_no_run(
     bookkeeping: the same runs as without, resumed ones too."""
     profile = Profile.of(election)
     ranks = tuple(DEFAULT.ranks(election)[pid] for pid in profile.project_ids)
-    compacting = patch.object(equal_shares_state, "worth_compacting", lambda _: True)
-    with compacting, patch.object(equal_shares_state, "BULK_FROM", 0 if bulk else 10**12):
+
+    @contextmanager
+    def compacting() -> Iterator[None]:
+        with (
+            patch.object(equal_shares_state, "worth_compacting", lambda _: True),
+            patch.object(equal_shares_state, "BULK_FROM", 0 if bulk else 10**12),
+        ):
+            yield
+
+    with compacting():
         runner = Runner(profile, ranks, cost_utility=cost_utility)
     for per_voter in sorted(budgets):
         plain = run(profile, per_voter, ranks, cost_utility=cost_utility, track_horizon=True)
-        with compacting, patch.object(equal_shares_state, "BULK_FROM", 0 if bulk else 10**12):
+        with compacting():
             compacted = run(
                 profile, per_voter, ranks, cost_utility=cost_utility, track_horizon=True
             )

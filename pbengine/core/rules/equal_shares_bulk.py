@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pbengine.core.rules.approval_profile import Profile
+from pbengine.core.rules.equal_shares_state import EXACT_COUNTS
 
 if TYPE_CHECKING:
     from pbengine.core.rules.equal_shares_state import State
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 Ints = npt.NDArray[np.int64]
 Weights = npt.NDArray[np.float64]
 """Voter counts as floats, bincount's weights: exact below EXACT_COUNTS voters."""
-EXACT_COUNTS = 2**53
 
 
 class Approvals:
@@ -123,7 +123,7 @@ def move_supporters_in_bulk(
     # Projects already funded or dropped hold most of these approvals: left out here.
     by_slot[:, ~np.array(state.alive)] = 0
     targets = [new_class[k] for k in moving]
-    _pay(state, by_slot, [new_class[k] == zero for k in moving], moving, rho)
+    _pay(state, by_slot, [target == zero for target in targets], moving, rho)
     remap = np.arange(len(state.value), dtype=np.int64)
     remap[moving] = targets
     group_class[supporters] = remap[classes]
@@ -149,8 +149,9 @@ def _pay(
             total_v[c] -= rho_v * w
             total_s[c] -= rho_s * w
     # Each pair (class paying all it has, project) subtracts that class's money.
-    slots, projects = np.nonzero(by_slot[~keeping])
-    weights = by_slot[~keeping][slots, projects].astype(np.int64).tolist()
+    paying_all_by_slot = by_slot[~keeping]
+    slots, projects = np.nonzero(paying_all_by_slot)
+    weights = paying_all_by_slot[slots, projects].astype(np.int64).tolist()
     poor = [old for old, all_ in zip(moving, paying_all, strict=True) if all_]
     for i, c, w in zip(slots.tolist(), projects.tolist(), weights, strict=True):
         old = poor[i]

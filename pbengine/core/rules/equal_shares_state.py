@@ -33,6 +33,9 @@ b, (value + slope * (b - base)) / denominator. What a run records stays exact wh
 later run at a higher budget resumes from it."""
 
 
+EXACT_COUNTS = 2**53
+"""numpy counts voters in floating point (equal_shares_bulk): exactly, below this many."""
+
 BULK_FROM = 250_000
 """Profiles whose ballots hold at least this many pairs of approvals (the sum, over
 distinct ballots, of the square of their length) are counted with numpy
@@ -63,8 +66,7 @@ class Index:
         self.alive = [costs[i] > 0 and counts[i] > 0 for i in range(n)]
         self.utility = [costs[i] if cost_utility else 1 for i in range(n)]
         self.bulk: Approvals | None = None
-        # Counted in floating point, numpy is exact below 2**53 voters: past it, pure Python.
-        if sum(self.approvals_of) >= BULK_FROM and profile.voters < 2**53:
+        if sum(self.approvals_of) >= BULK_FROM and profile.voters < EXACT_COUNTS:
             from pbengine.core.rules.equal_shares_bulk import Approvals  # noqa: PLC0415
 
             self.bulk = Approvals(profile, self.supporters_of)
