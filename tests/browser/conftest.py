@@ -27,7 +27,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import free_port, throwaway_postgres, unavailable
@@ -40,6 +48,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000  # any one browser action; the pages are local
+# expect() keeps its own default of 5 s, which a form post and its redirect once exceeded in CI
+# on a loaded machine (the delivery page's keyboard test): give assertions the actions' wait.
+expect.set_options(timeout=TIMEOUT_MS)
 SERVER_START_S = 60.0  # migrations and the demo rounds (allocated with CP-SAT checks) come first
 
 Shot = Callable[[Page, str], Path]

@@ -248,6 +248,9 @@ def test_a_ballot_is_entered_by_keyboard_with_javascript_off(
     page.get_by_role("link", name="Enter ballots (pass 1)").click()
     expect(page.locator("#keys")).to_contain_text("from a box, Tab on to “Save and next”")
     expect(page.locator("#keys [data-with-script]")).to_be_hidden()
+    # The code field takes focus by autofocus, which can come a moment after the page has
+    # loaded: keys typed before it would go to the page, and every Tab after them astray.
+    expect(page.get_by_label("Voter code on the paper")).to_be_focused()
     page.keyboard.type(codes[0])
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
