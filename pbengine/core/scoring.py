@@ -46,7 +46,7 @@ def project_scores(
                     totals[pid] += weight * value
         return totals
     if election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1):
-        counts = Counter(pid for b in election.ballots for pid in set(b.projects))
+        counts = _named_by(election)
         for pid, count in counts.items():
             if pid in totals:
                 totals[pid] = Fraction(count)
@@ -60,5 +60,14 @@ def project_scores(
 
 def supporter_counts(election: Election) -> dict[str, int]:
     """How many ballots name each project, whatever the vote type."""
-    counts = Counter(pid for b in election.ballots for pid in set(b.projects))
+    counts = _named_by(election)
     return {p.id: counts.get(p.id, 0) for p in election.projects}
+
+
+def _named_by(election: Election) -> Counter[str]:
+    """How many ballots name each project (once per ballot, even if listed twice)."""
+    counts: Counter[str] = Counter()
+    for projects, ballots in election.ballot_lists.items():
+        for pid in set(projects):
+            counts[pid] += ballots
+    return counts

@@ -9,11 +9,11 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pbengine.core.election import Election
+from pbengine.core.election import Election, VoteType
 from pbengine.core.rules import RULES, RuleOptions, allocate
 from pbengine.core.rules.approval_profile import Profile
 from pbengine.core.rules.equal_shares import run
-from pbengine.core.scoring import project_scores
+from pbengine.core.scoring import project_scores, supporter_counts
 from pbengine.core.tiebreak import DEFAULT
 from tests.elections import approval_elections, scored_elections
 from tests.unit.test_equal_shares import stepwise_add1
@@ -118,3 +118,27 @@ def test_add1_horizon_skipping_equals_one_unit_steps(election: Election, utility
 @given(approval_elections(), st.sampled_from(ALL))
 def test_deterministic(election: Election, rule: str) -> None:
     assert allocate(election, rule) == allocate(election, rule)
+
+
+@given(scored_elections())
+def test_counts_over_distinct_lists_equal_counts_over_ballots(election: Election) -> None:
+    """Support and approval scores are counted once per distinct list of projects
+    (Election.ballot_lists): the same as counting every ballot, each naming a project once,
+    even a ballot that names it twice."""
+    naive = {p.id: 0 for p in election.projects}
+    for ballot in election.ballots:
+        for pid in set(ballot.projects):
+            if pid in naive:
+                naive[pid] += 1
+    assert sum(election.ballot_lists.values()) == len(election.ballots)
+    assert supporter_counts(election) == naive
+    if not election.vote_type.has_points and election.vote_type is not VoteType.ORDINAL:
+        assert project_scores(election) == naive
+    repeated = replace(
+        election,
+        ballots=tuple(
+            replace(b, projects=b.projects + b.projects[:1], points=None) if i % 2 else b
+            for i, b in enumerate(election.ballots)
+        ),
+    )
+    assert supporter_counts(repeated) == naive

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
@@ -33,10 +32,10 @@ class Profile:
         scale = lcm(
             1, election.budget.denominator, *(p.cost.denominator for p in election.projects)
         )
-        # Identical ballots are counted first as they stand (in C), then each distinct
-        # one is put in canonical form; groups keep the order of first appearance.
+        # Identical ballots are counted as they stand (Election.ballot_lists), then each
+        # distinct one is put in canonical form; groups keep the order of first appearance.
         counts: dict[tuple[int, ...], int] = {}
-        for projects, n in Counter(ballot.projects for ballot in election.ballots).items():
+        for projects, n in election.ballot_lists.items():
             key = tuple(sorted({index[pid] for pid in projects}))
             counts[key] = counts.get(key, 0) + n
         supporters = [0] * len(ids)
