@@ -181,9 +181,12 @@ class State:
         project is dropped does not depend on the order of the visit.
         """
         total_v, total_s, denom, horizon = self.total_v, self.total_s, self.denom, self.horizon
+        costs = self.profile.costs
         for c in sorted(self.bound):
-            cost_d = self.profile.costs[c] * denom
-            if horizon is not None:
+            cost_d = costs[c] * denom
+            # Money only grows with the budget (every slope is >= 0): an affordable
+            # candidate stays so, and only a dropped one needs its sign tested.
+            if horizon is not None and (total_v[c] < cost_d or total_s[c] < 0):
                 horizon.test(total_v[c] - cost_d, total_s[c])
             if total_v[c] < cost_d:
                 self.dropped.append((c, self.round_no, (total_v[c], total_s[c], denom, self.base)))
