@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -58,8 +58,13 @@ class ProjectRow(SQLModel, table=True):
 
 class BallotRow(SQLModel, table=True):
     __tablename__ = "ballot"
-    # One ballot per voter per round, enforced by the database itself.
-    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+    # One ballot per voter per round, enforced by the database itself. A batch of ballots
+    # asks for the round's last position under the round's lock (store/ballots.py): by
+    # (round_id, position) that is one index entry, not a scan of the round's ballots.
+    __table_args__ = (
+        UniqueConstraint("round_id", "voter_key"),
+        Index("ix_ballot_round_position", "round_id", "position"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # No index of its own: the unique (round_id, voter_key) starts with it.

@@ -13,7 +13,8 @@ from sqlmodel import Session, SQLModel, select
 from pbengine.core.election import Ballot
 from pbengine.core.rules import allocate
 from pbengine.formats.pabulib import read_file
-from pbengine.store.ballots import ANALYZE_AFTER, BallotRepository
+from pbengine.store import ballot_statements
+from pbengine.store.ballots import ANALYZE_AFTER, BallotRepository, StoredBallot
 from pbengine.store.database import upgrade
 from pbengine.store.repository import RoundNotFoundError, RoundRepository
 from pbengine.store.tables import RoundRow
@@ -112,3 +113,46 @@ def test_a_large_issue_of_codes_refreshes_postgresqls_statistics(engine: Engine)
             "SELECT reltuples FROM pg_class WHERE relname = 'voter_code'"
         )
         assert estimated.scalar_one() >= ANALYZE_AFTER
+
+
+def test_a_batchs_next_position_is_read_from_an_index(engine: Engine) -> None:
+    """A batch of ballots reads its round's last position while it holds the round's lock:
+    from the (round_id, position) index, not by reading every ballot of the round (12.8 ms
+    per batch at 100,000 ballots on PostgreSQL before it)."""
+    with Session(engine) as session:
+        round_id = RoundRepository(session).add(
+            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
+            council="t",
+            title="t",
+            phase="voting",
+        )
+        ballots = BallotRepository(session)
+        first = ballots.next_position(round_id)
+        cast = [
+            StoredBallot(
+                round_id=round_id,
+                voter_key=f"v-{n}",
+                position=first + n,
+                projects_json="[]",
+                points_json=None,
+                outcomes_json=None,
+                attributes_json="{}",
+                channel="online",
+                staff=None,
+                receipt=None,
+                replaced=0,
+                cast_at=None,
+            )
+            for n in range(5_000)
+        ]
+        ballots.put_ballots(cast, [])
+        session.commit()
+        connection = session.connection()
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE ballot")
+        assert ballots.next_position(round_id) == first + 5_000
+        query = ballot_statements.LAST_POSITION.params(round_id=round_id)
+        text = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+        explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(explain + text))
+    assert "ix_ballot_round_position" in plan, plan
