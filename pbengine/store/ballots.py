@@ -22,6 +22,10 @@ from pbengine.store.tables import BallotRow, VoterCodeRow, utc_now
 ANALYZE_AFTER = 500
 """Issuing this many codes at once refreshes PostgreSQL's statistics of the table."""
 
+ANALYZE_FROM = 1024
+"""A round's ballots reaching this many, and each power of two after it, refresh
+PostgreSQL's statistics of the ballots and the log (`put_ballots` says why)."""
+
 
 @dataclass(frozen=True)
 class Voter:
@@ -63,6 +67,10 @@ class BallotRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @property
+    def _dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
     def _run(self, statement: Executable, **parameters: object) -> Result[Any]:
         return self.session.connection().execute(statement, parameters)
 
@@ -86,7 +94,7 @@ class BallotRepository:
         # of ballots (bench/intake.py). ANALYZE counts this transaction's own rows. A desk
         # issuing codes one by one leaves it to autovacuum: ANALYZE reads a sample of the
         # whole table each time.
-        if len(entries) >= ANALYZE_AFTER and self.session.get_bind().dialect.name == "postgresql":
+        if len(entries) >= ANALYZE_AFTER and self._dialect == "postgresql":
             self.session.flush()
             self.session.connection().exec_driver_sql("ANALYZE voter_code")
 
@@ -139,6 +147,15 @@ class BallotRepository:
         connection = self.session.connection()
         if new:
             connection.execute(sql.INSERT_BALLOTS, [_row(b) for b in new])
+            # PostgreSQL plans a batch's look-ups of the round's last position and of its
+            # voters' ballots from the tables' statistics, and keeps the plan of a statement
+            # psycopg has prepared until they change. Those of tables that were empty when
+            # voting opened made it read every ballot of the round, for each batch, as the
+            # round filled (9.8 ms for one look-up at 30,000 ballots) until autovacuum's next
+            # pass, and for ever where autovacuum is off. Counted at each doubling of the
+            # round, ANALYZE costs a few reads of a sample, not one per batch.
+            if self._dialect == "postgresql" and any(_doubles(b.position + 1) for b in new):
+                connection.exec_driver_sql("ANALYZE ballot, event")
         if replacing:
             rows = [_row(b) | {"b_round": b.round_id, "b_voter": b.voter_key} for b in replacing]
             for row in rows:
@@ -199,3 +216,8 @@ def _row(ballot: StoredBallot) -> dict[str, Any]:
         "replaced": ballot.replaced,
         "cast_at": ballot.cast_at,
     }
+
+
+def _doubles(count: int) -> bool:
+    """Is `count` ANALYZE_FROM or a power of two above it?"""
+    return count >= ANALYZE_FROM and count & (count - 1) == 0

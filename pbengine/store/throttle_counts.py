@@ -156,6 +156,7 @@ class CountStore:
 
     def _write(self) -> None:
         purged = -math.inf
+        written = 0
         while not self._closed.is_set():
             with self._changed:
                 self._changed.wait_for(lambda: bool(self._unwritten) or self._closed.is_set())
@@ -165,6 +166,12 @@ class CountStore:
                 continue
             try:
                 self.run_many(ADD, batch)
+                if _doubled(written, written + len(batch)):
+                    # The read of a batch's voters' counts is planned from the table's
+                    # statistics: those of an empty table read every count of the last
+                    # ten minutes, for each batch (store/ballots.py's ANALYZE_FROM).
+                    self.run("ANALYZE throttle_event", ())
+                written += len(batch)
                 newest = max(at for _, at, _ in batch)
                 if newest - purged >= PURGE_EVERY_MS:
                     self.run(PURGE, (newest - self.horizon_ms,))
@@ -198,6 +205,11 @@ class CountStore:
             self._changed.notify_all()
         if self.own:
             self.engine.dispose()
+
+
+def _doubled(before: int, after: int) -> bool:
+    """Has the count gone past 1024, or past a power of two above it?"""
+    return (before >> 10).bit_length() < (after >> 10).bit_length()
 
 
 def _autocommit(connection: Any, _record: Any) -> None:

@@ -206,6 +206,28 @@ def test_two_processes_count_against_one_limit(engine: Engine, clock: Clock) -> 
         second.close()
 
 
+def test_the_counts_statistics_are_refreshed_as_they_grow(engine: Engine, clock: Clock) -> None:
+    """A batch's read of its voters' counts is planned from the table's statistics; those
+    of an empty table made it read every count of the last ten minutes for each batch. The
+    counts' writer analyses the table when it has written 1,024 of them."""
+    forget_counts(engine)
+    throttles = Throttles.kept_in(engine, clock, LIMITS)
+    try:
+        assert throttles.store is not None
+        for n in range(1_100):
+            throttles.ballots.count(f"v-{n}")
+        assert throttles.store.flush()
+        if engine.dialect.name == "postgresql":
+            statistics = "SELECT reltuples FROM pg_class WHERE relname = 'throttle_event'"
+        else:
+            statistics = "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'throttle_event'"
+        (known,) = throttles.store.run(statistics, ())[0]
+        assert known >= (1_024 if engine.dialect.name == "postgresql" else 1)
+    finally:
+        throttles.close()
+        forget_counts(engine)
+
+
 @contextmanager
 def alone(worker: int, others: list[int]) -> Iterator[None]:
     """Only `worker` accepts connections: the other workers are stopped (SIGSTOP) meanwhile.
