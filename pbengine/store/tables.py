@@ -162,7 +162,8 @@ class IdempotencyRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("round_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", index=True)
+    # No index of its own: the unique (round_id, key) starts with it (migration 0015).
+    round_id: int = Field(foreign_key="round.id")
     key: str
     request_digest: str
     status_code: int

@@ -174,6 +174,36 @@ def test_a_look_up_prepared_on_an_empty_round_is_planned_again_as_it_fills(
     assert "Backward using ix_ballot_round_position" in last, last
 
 
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_kept_replies_are_looked_up_by_their_keys_as_they_grow(engine: Engine) -> None:
+    """A batch looks up the replies kept for its Idempotency-Keys. The only index that
+    starts with the round is the one with the keys, so the plan made while the round
+    had none cannot read every reply of the round once it has thousands."""
+    with Session(engine) as session:
+        round_id = RoundRepository(session).add(
+            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
+            council="t",
+            title="t",
+            phase="voting",
+        )
+        session.commit()
+    keys = {f"k-{n}" for n in range(8)}
+    with Session(engine) as session:
+        ballots = BallotRepository(session)
+        for _ in range(8):  # prepared by psycopg, planned while the table is empty
+            assert ballots.replies(round_id, keys) == {}
+        ballots.keep_replies(round_id, {f"k-{n}": ("d", 201, {}) for n in range(5_000)})
+        connection = session.connection()
+        name = connection.exec_driver_sql(
+            "SELECT name FROM pg_prepared_statements"
+            " WHERE position('FROM idempotency' in statement) > 0"
+        ).scalar_one()
+        values = ", ".join([str(round_id), *(f"'{key}'" for key in sorted(keys))])
+        rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({values})")
+        plan = " ".join(str(row[0]) for row in rows)
+    assert "idempotency_round_id_key_key" in plan, plan
+
+
 def test_a_batchs_next_position_is_read_from_an_index(engine: Engine) -> None:
     """A batch of ballots reads its round's last position while it holds the round's lock:
     from the (round_id, position) index, not by reading every ballot of the round (12.8 ms
