@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, func
+from sqlalchemy import Connection, Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -101,18 +102,33 @@ def test_a_large_issue_of_codes_refreshes_postgresqls_statistics(engine: Engine)
     read of every code of the round; a large issue analyses the table at once."""
     with Session(engine) as session:
         rows = [(f"digest-{n}", f"v-{n}") for n in range(ANALYZE_AFTER)]
-        round_id = RoundRepository(session).add(
-            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
-            council="t",
-            title="t",
-            phase="voting",
-        )
+        round_id = _voting_round(session)
         BallotRepository(session).add_voter_codes(round_id, rows, {})
         session.commit()
         estimated = session.connection().exec_driver_sql(
             "SELECT reltuples FROM pg_class WHERE relname = 'voter_code'"
         )
         assert estimated.scalar_one() >= ANALYZE_AFTER
+
+
+def _voting_round(session: Session) -> int:
+    return RoundRepository(session).add(
+        read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
+        council="t",
+        title="t",
+        phase="voting",
+    )
+
+
+def _prepared_plan(connection: Connection, holds: str, values: Sequence[int | str]) -> str:
+    """The plan PostgreSQL now has for the statement psycopg prepared that holds `holds`,
+    run with these values (the order of the statement's parameters)."""
+    name = connection.exec_driver_sql(
+        f"SELECT name FROM pg_prepared_statements WHERE position('{holds}' in statement) > 0"
+    ).scalar_one()
+    literals = ", ".join(str(v) if isinstance(v, int) else f"'{v}'" for v in values)
+    rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({literals})")
+    return " ".join(str(row[0]) for row in rows)
 
 
 def _ballots(round_id: int, first: int, count: int) -> list[StoredBallot]:
@@ -144,12 +160,7 @@ def test_a_look_up_prepared_on_an_empty_round_is_planned_again_as_it_fills(
     and of the last position read every ballot of the round (9.8 ms and 4.8 ms at 30,000
     ballots, with autovacuum off as on this machine) until the statistics change."""
     with Session(engine) as session:
-        round_id = RoundRepository(session).add(
-            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
-            council="t",
-            title="t",
-            phase="voting",
-        )
+        round_id = _voting_round(session)
         session.commit()
     keys = [f"v-{n}" for n in range(8)]
     with Session(engine) as session:
@@ -159,17 +170,8 @@ def test_a_look_up_prepared_on_an_empty_round_is_planned_again_as_it_fills(
             first = ballots.next_position(round_id)
         ballots.put_ballots(_ballots(round_id, first, 5_000), [])
         connection = session.connection()
-
-        def plan(statement_holds: str, values: list[str]) -> str:
-            name = connection.exec_driver_sql(
-                "SELECT name FROM pg_prepared_statements"
-                f" WHERE position('{statement_holds}' in statement) > 0"
-            ).scalar_one()
-            rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({', '.join(values)})")
-            return " ".join(str(row[0]) for row in rows)
-
-        voters = plan("voter_key IN", [str(round_id), *(f"'{key}'" for key in keys)])
-        last = plan("max(ballot.position)", [str(round_id)])
+        voters = _prepared_plan(connection, "voter_key IN", [round_id, *keys])
+        last = _prepared_plan(connection, "max(ballot.position)", [round_id])
     assert "ballot_round_id_voter_key_key" in voters, voters
     assert "Backward using ix_ballot_round_position" in last, last
 
@@ -180,27 +182,15 @@ def test_kept_replies_are_looked_up_by_their_keys_as_they_grow(engine: Engine) -
     starts with the round is the one with the keys, so the plan made while the round
     had none cannot read every reply of the round once it has thousands."""
     with Session(engine) as session:
-        round_id = RoundRepository(session).add(
-            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
-            council="t",
-            title="t",
-            phase="voting",
-        )
+        round_id = _voting_round(session)
         session.commit()
-    keys = {f"k-{n}" for n in range(8)}
+    keys = sorted(f"k-{n}" for n in range(8))
     with Session(engine) as session:
         ballots = BallotRepository(session)
         for _ in range(8):  # prepared by psycopg, planned while the table is empty
             assert ballots.replies(round_id, keys) == {}
         ballots.keep_replies(round_id, {f"k-{n}": ("d", 201, {}) for n in range(5_000)})
-        connection = session.connection()
-        name = connection.exec_driver_sql(
-            "SELECT name FROM pg_prepared_statements"
-            " WHERE position('FROM idempotency' in statement) > 0"
-        ).scalar_one()
-        values = ", ".join([str(round_id), *(f"'{key}'" for key in sorted(keys))])
-        rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({values})")
-        plan = " ".join(str(row[0]) for row in rows)
+        plan = _prepared_plan(session.connection(), "FROM idempotency", [round_id, *keys])
     assert "idempotency_round_id_key_key" in plan, plan
 
 
@@ -209,19 +199,12 @@ def test_a_batchs_next_position_is_read_from_an_index(engine: Engine) -> None:
     from the (round_id, position) index, not by reading every ballot of the round (12.8 ms
     per batch at 100,000 ballots on PostgreSQL before it)."""
     with Session(engine) as session:
-        round_id = RoundRepository(session).add(
-            read_file(FIXTURES / "Poland_Katowice_2023_Zarzecze.pb"),
-            council="t",
-            title="t",
-            phase="voting",
-        )
+        round_id = _voting_round(session)
         ballots = BallotRepository(session)
         first = ballots.next_position(round_id)
         ballots.put_ballots(_ballots(round_id, first, 5_000), [])
         session.commit()
         connection = session.connection()
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE ballot")
         assert ballots.next_position(round_id) == first + 5_000
         query = ballot_statements.LAST_POSITION.params(round_id=round_id)
         text = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
