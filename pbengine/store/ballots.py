@@ -17,14 +17,11 @@ from sqlalchemy import Executable, Result, func
 from sqlmodel import Session, col, select
 
 from pbengine.store import ballot_statements as sql
+from pbengine.store.statistics import doubled, due_after_commit
 from pbengine.store.tables import BallotRow, VoterCodeRow, utc_now
 
 ANALYZE_AFTER = 500
 """Issuing this many codes at once refreshes PostgreSQL's statistics of the table."""
-
-ANALYZE_FROM = 1024
-"""A round's ballots reaching this many, and each power of two after it, refresh
-PostgreSQL's statistics of the ballots and the log (`put_ballots` says why)."""
 
 
 @dataclass(frozen=True)
@@ -147,15 +144,9 @@ class BallotRepository:
         connection = self.session.connection()
         if new:
             connection.execute(sql.INSERT_BALLOTS, [_row(b) for b in new])
-            # PostgreSQL plans a batch's look-ups of the round's last position and of its
-            # voters' ballots from the tables' statistics, and keeps the plan of a statement
-            # psycopg has prepared until they change. Those of tables that were empty when
-            # voting opened made it read every ballot of the round, for each batch, as the
-            # round filled (9.8 ms for one look-up at 30,000 ballots) until autovacuum's next
-            # pass, and for ever where autovacuum is off. Counted at each doubling of the
-            # round, ANALYZE costs a few reads of a sample, not one per batch.
-            if self._dialect == "postgresql" and any(_doubles(b.position + 1) for b in new):
-                connection.exec_driver_sql("ANALYZE ballot, event")
+            # The round's tables analysed as it fills (store/statistics.py), after commit.
+            if any(doubled(b.position, b.position + 1) for b in new):
+                due_after_commit(self.session)
         if replacing:
             rows = [_row(b) | {"b_round": b.round_id, "b_voter": b.voter_key} for b in replacing]
             for row in rows:
@@ -216,8 +207,3 @@ def _row(ballot: StoredBallot) -> dict[str, Any]:
         "replaced": ballot.replaced,
         "cast_at": ballot.cast_at,
     }
-
-
-def _doubles(count: int) -> bool:
-    """Is `count` ANALYZE_FROM or a power of two above it?"""
-    return count >= ANALYZE_FROM and count & (count - 1) == 0

@@ -42,9 +42,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, Index, Table, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel, create_engine
+
+from pbengine.store.statistics import analyse, doubled
 
 logger = logging.getLogger("pbengine.throttle")
 
@@ -166,18 +168,8 @@ class CountStore:
                 continue
             try:
                 self.run_many(ADD, batch)
-                if _doubled(written, written + len(batch)):
-                    # The read of a batch's voters' counts is planned from the table's
-                    # statistics: those of an empty table read every count of the last
-                    # ten minutes, for each batch (store/ballots.py's ANALYZE_FROM).
-                    self.run("ANALYZE throttle_event", ())
-                written += len(batch)
-                newest = max(at for _, at, _ in batch)
-                if newest - purged >= PURGE_EVERY_MS:
-                    self.run(PURGE, (newest - self.horizon_ms,))
-                    purged = newest
-            except OperationalError as exc:
-                logger.warning("throttle counts not written yet: %s", exc.orig)
+            except SQLAlchemyError as exc:  # the database, or a pool with no connection free
+                logger.warning("throttle counts not written yet: %s", getattr(exc, "orig", exc))
                 with self._changed:
                     self._unwritten[:0] = batch
                     del self._unwritten[:-MOST_UNWRITTEN]
@@ -186,6 +178,18 @@ class CountStore:
                 continue
             with self._changed:
                 self._in_flight = 0
+            # Upkeep once the counts are stored: its failure must not store them again.
+            before, written = written, written + len(batch)
+            if self.engine.dialect.name == "postgresql" and doubled(before, written):
+                # A batch's read of its voters' counts is planned from these (statistics.py).
+                analyse(self.engine, "throttle_event")
+            newest = max(at for _, at, _ in batch)
+            if newest - purged >= PURGE_EVERY_MS:
+                try:
+                    self.run(PURGE, (newest - self.horizon_ms,))
+                    purged = newest
+                except SQLAlchemyError as exc:
+                    logger.warning("old throttle counts not deleted yet: %s", exc)
             # Counts that come together are written together.
             self._closed.wait(FLUSH_SECONDS)
 
@@ -205,11 +209,6 @@ class CountStore:
             self._changed.notify_all()
         if self.own:
             self.engine.dispose()
-
-
-def _doubled(before: int, after: int) -> bool:
-    """Has the count gone past 1024, or past a power of two above it?"""
-    return (before >> 10).bit_length() < (after >> 10).bit_length()
 
 
 def _autocommit(connection: Any, _record: Any) -> None:

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from sqlmodel import Session
 
+from pbengine.store import statistics
 from pbengine.store.assessments import AssessmentRepository
 from pbengine.store.ballots import BallotRepository
 from pbengine.store.checkpoints import CheckpointRepository
@@ -65,6 +66,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        statistics.after_commit(self.session)
 
     def rollback(self) -> None:
         self.session.rollback()
+        statistics.forget(self.session)
