@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
+from types import MappingProxyType
 
 
 class VoteType(StrEnum):
@@ -142,15 +143,16 @@ class Election:
         return {p.id: p.cost for p in self.projects}
 
     @cached_property
-    def ballot_lists(self) -> Counter[tuple[str, ...]]:
+    def ballot_lists(self) -> Mapping[tuple[str, ...], int]:
         """How many ballots name each list of projects, as cast (order and all).
 
         A city's 90,000 ballots hold a few tens of thousands of distinct lists:
         counting those once (in C) lets the tie-breaking order, the project
         scores and the rules' profiles each loop over the lists instead of every
-        ballot. Counted when first asked for and kept: the election is frozen.
+        ballot. Counted when first asked for and kept, read-only: the election is
+        frozen, and so are its counts.
         """
-        return Counter(ballot.projects for ballot in self.ballots)
+        return MappingProxyType(Counter(ballot.projects for ballot in self.ballots))
 
 
 def _split_list(raw: str) -> tuple[str, ...]:

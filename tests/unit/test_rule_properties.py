@@ -142,3 +142,9 @@ def test_counts_over_distinct_lists_equal_counts_over_ballots(election: Election
         ),
     )
     assert supporter_counts(repeated) == naive
+    if not election.vote_type.has_points and election.vote_type is not VoteType.ORDINAL:
+        assert project_scores(repeated) == naive
+    # Counted once per election: one with a ballot less is counted afresh.
+    if election.ballots:
+        fewer = replace(election, ballots=election.ballots[1:])
+        assert sum(fewer.ballot_lists.values()) == len(election.ballots) - 1

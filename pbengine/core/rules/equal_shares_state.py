@@ -184,8 +184,8 @@ class State:
         costs = self.profile.costs
         for c in sorted(self.bound):
             cost_d = costs[c] * denom
-            # Money only grows with the budget (every slope is >= 0): an affordable
-            # candidate stays so, and only a dropped one needs its sign tested.
+            # Skips the calls Horizon.test would return from at once (value and slope
+            # >= 0): every class's slope is >= 0, so that is every affordable candidate.
             if horizon is not None and (total_v[c] < cost_d or total_s[c] < 0):
                 horizon.test(total_v[c] - cost_d, total_s[c])
             if total_v[c] < cost_d:
