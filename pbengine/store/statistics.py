@@ -7,8 +7,10 @@ first minutes, with its tables nearly empty, the look-ups a batch of ballots mak
 voters' throttle counts) read the whole round for every batch as the round filled:
 9.8 ms and 4.8 ms per look-up at 30,000 ballots (docs/performance.md, "As a round
 fills"), until autovacuum's next pass, and for ever where autovacuum is off. So the
-tables are analysed when their rows reach ANALYZE_FROM and each power of two after:
-a few reads of a sample on the way to a city's round, not one per batch.
+round's tables are analysed when its ballots reach ANALYZE_FROM and each power of two
+after (store/ballots.py), and the throttle counts when a worker has written as many
+(store/throttle_counts.py): a few reads of a sample on the way to a city's round, not
+one per batch.
 
 The analysis runs after the commit that made it due, on a connection of its own in
 autocommit, skipping a table another session is analysing or vacuuming: it never
