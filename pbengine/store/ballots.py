@@ -64,10 +64,6 @@ class BallotRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    @property
-    def _dialect(self) -> str:
-        return self.session.get_bind().dialect.name
-
     def _run(self, statement: Executable, **parameters: object) -> Result[Any]:
         return self.session.connection().execute(statement, parameters)
 
@@ -91,7 +87,7 @@ class BallotRepository:
         # of ballots (bench/intake.py). ANALYZE counts this transaction's own rows. A desk
         # issuing codes one by one leaves it to autovacuum: ANALYZE reads a sample of the
         # whole table each time.
-        if len(entries) >= ANALYZE_AFTER and self._dialect == "postgresql":
+        if len(entries) >= ANALYZE_AFTER and self.session.get_bind().dialect.name == "postgresql":
             self.session.flush()
             self.session.connection().exec_driver_sql("ANALYZE voter_code")
 

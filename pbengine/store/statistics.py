@@ -29,7 +29,8 @@ from sqlmodel import Session
 logger = logging.getLogger("pbengine.statistics")
 
 ANALYZE_FROM = 1024
-"""Rows at which a table is first analysed; then at each power of two above it."""
+"""The count (a round's ballots, a worker's throttle counts) at which a table is first
+analysed; then at each power of two above it."""
 
 ROUND_TABLES = "ballot, event, idempotency"
 """What a round's ballots fill together (one event each, one reply per Idempotency-Key)."""
@@ -45,9 +46,8 @@ def doubled(before: int, after: int) -> bool:
 
 
 def due_after_commit(session: Session) -> None:
-    """Analyse the round's tables once this session's transaction commits (PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.info[_DUE] = True
+    """Analyse the round's tables once this session's transaction commits."""
+    session.info[_DUE] = True
 
 
 def after_commit(session: Session) -> None:
@@ -63,6 +63,9 @@ def forget(session: Session) -> None:
 
 
 def analyse(engine: Engine, tables: str) -> None:
+    """ANALYZE these tables on PostgreSQL; SQLite's planner does without."""
+    if engine.dialect.name != "postgresql":
+        return
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {tables}")

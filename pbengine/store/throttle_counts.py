@@ -180,7 +180,7 @@ class CountStore:
                 self._in_flight = 0
             # Upkeep once the counts are stored: its failure must not store them again.
             before, written = written, written + len(batch)
-            if self.engine.dialect.name == "postgresql" and doubled(before, written):
+            if doubled(before, written):
                 # A batch's read of its voters' counts is planned from these (statistics.py).
                 analyse(self.engine, "throttle_event")
             newest = max(at for _, at, _ in batch)

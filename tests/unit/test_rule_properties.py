@@ -130,9 +130,10 @@ def test_counts_over_distinct_lists_equal_counts_over_ballots(election: Election
         for pid in set(ballot.projects):
             if pid in naive:
                 naive[pid] += 1
+    scored_by_count = election.vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1)
     assert sum(election.ballot_lists.values()) == len(election.ballots)
     assert supporter_counts(election) == naive
-    if not election.vote_type.has_points and election.vote_type is not VoteType.ORDINAL:
+    if scored_by_count:
         assert project_scores(election) == naive
     repeated = replace(
         election,
@@ -142,7 +143,7 @@ def test_counts_over_distinct_lists_equal_counts_over_ballots(election: Election
         ),
     )
     assert supporter_counts(repeated) == naive
-    if not election.vote_type.has_points and election.vote_type is not VoteType.ORDINAL:
+    if scored_by_count:
         assert project_scores(repeated) == naive
     # Counted once per election: one with a ballot less is counted afresh.
     if election.ballots:
