@@ -114,6 +114,13 @@ def test_points_and_ordinal_orders_survive() -> None:
             9,
             "unknown project 'z'",
         ),
+        (
+            # A cell read before is not checked again, but its first reading names its line.
+            "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;1\nVOTES\nvoter_id;vote\n"
+            "u;a\nv;a,z\nw;a,z\n",
+            10,
+            "voter 'v' votes for unknown project 'z'",
+        ),
         ("META\nkey;value\nbudget;10\nPROJECTS\nid;cost\n", 5, "must start with 'project_id'"),
         ("hello\n", 1, "expected a section title"),
         ("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;1;2;3\n", 6, "cells"),
@@ -172,3 +179,21 @@ def test_a_list_cell_reads_as_its_stripped_nonempty_items(raw: str) -> None:
     stripped = raw.strip()
     items = tuple(part.strip() for part in stripped.split(",") if part.strip())
     assert _listed(raw) == (() if stripped.lower() == "none" else items)
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a,b", "b,a", " a , b", "a", "none", "", "b,,a", "a,b "]), max_size=12
+    )
+)
+def test_ballots_repeating_a_cell_read_as_each_would_alone(cells: list[str]) -> None:
+    # The reader splits each distinct cell once (pabulib_reader._read_votes): every ballot
+    # still gets its own cell's list, whatever was read before it.
+    votes = "".join(f"v{i};{cell};{i}\n" for i, cell in enumerate(cells))
+    text = (
+        "META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\na;1\nb;2\n"
+        f"VOTES\nvoter_id;vote;age\n{votes}"
+    )
+    ballots = read_text(text).ballots
+    assert [b.projects for b in ballots] == [_listed(cell) for cell in cells]
+    assert [dict(b.attributes) for b in ballots] == [{"age": str(i)} for i in range(len(cells))]
