@@ -136,8 +136,10 @@ class State:
             self.denom *= q
             self.value = [v * q + s * p for v, s in zip(self.value, self.slope, strict=True)]
             self.slope = [s * q for s in self.slope]
-            self.total_v = [v * q + s * p for v, s in zip(self.total_v, self.total_s, strict=True)]
-            self.total_s = [s * q for s in self.total_s]
+            total_v, total_s = self.total_v, self.total_s
+            for c in self.bound:  # as in _rescale, live projects only
+                total_v[c] = total_v[c] * q + total_s[c] * p
+                total_s[c] *= q
             self.bound = {c: (v * q + s * p, s * q, d * q) for c, (v, s, d) in self.bound.items()}
         self.base = per_voter
 
@@ -263,8 +265,12 @@ class State:
         self.denom *= factor
         self.value = [v * factor for v in self.value]
         self.slope = [s * factor for s in self.slope]
-        self.total_v = [v * factor for v in self.total_v]
-        self.total_s = [s * factor for s in self.total_s]
+        # Only live projects' money is read again: after a few rounds most are funded or
+        # dropped, and their 200-bit totals need not follow the denominator.
+        total_v, total_s = self.total_v, self.total_s
+        for c in self.bound:
+            total_v[c] *= factor
+            total_s[c] *= factor
 
 
 def _beats(q: Rate, rank_q: int, r: Rate, rank_r: int) -> bool:
