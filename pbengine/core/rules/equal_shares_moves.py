@@ -97,12 +97,14 @@ def _by_class(state: State, funded: int, new_class: dict[int, int], rho: tuple[i
         counts = moving[old]
         for c in approved:
             counts[c] += weight
-    alive, held_by, total_v, total_s = state.alive, state.held, state.total_v, state.total_s
+    held_by, total_v, total_s = state.held, state.total_v, state.total_s
+    live = list(state.bound)  # the live projects: often far fewer than the counts' columns
     for old, counts in moving.items():
         new = new_class[old]
         pay_v, pay_s = (state.value[old], state.slope[old]) if new == zero else (rho_v, rho_s)
-        for c, weight in enumerate(counts):
-            if weight and alive[c]:
+        for c in live:
+            weight = counts[c]
+            if weight:
                 held = held_by[c]
                 left = held[old] - weight
                 if left:
