@@ -84,12 +84,11 @@ class BallotRepository:
         # PostgreSQL plans the look-ups of a round's voters from its statistics, which stay
         # those of the table before a large issue until autovacuum's next pass (up to a
         # minute): a round voting at once then read every one of its codes for each batch
-        # of ballots (bench/intake.py). ANALYZE counts this transaction's own rows. A desk
-        # issuing codes one by one leaves it to autovacuum: ANALYZE reads a sample of the
-        # whole table each time.
-        if len(entries) >= ANALYZE_AFTER and self.session.get_bind().dialect.name == "postgresql":
-            self.session.flush()
-            self.session.connection().exec_driver_sql("ANALYZE voter_code")
+        # of ballots (bench/intake.py). Analysed after the issue commits, as the round's
+        # tables are (store/statistics.py). A desk issuing codes one by one leaves it to
+        # autovacuum: ANALYZE reads a sample of the whole table each time.
+        if len(entries) >= ANALYZE_AFTER:
+            due_after_commit(self.session, "voter_code")
 
     def voter_by_digest(self, code_hash: str) -> Voter | None:
         return self.voters_by_digest([code_hash]).get(code_hash)

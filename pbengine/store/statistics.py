@@ -8,9 +8,10 @@ voters' throttle counts) read the whole round for every batch as the round fille
 9.8 ms and 4.8 ms per look-up at 30,000 ballots (docs/performance.md, "As a round
 fills"), until autovacuum's next pass, and for ever where autovacuum is off. So the
 round's tables are analysed when its ballots reach ANALYZE_FROM and each power of two
-after (store/ballots.py), and the throttle counts when a worker has written as many
-(store/throttle_counts.py): a few reads of a sample on the way to a city's round, not
-one per batch.
+after, the voters' codes when ANALYZE_AFTER or more are issued at once (store/ballots.py:
+a round's batches look their voters up by code), and the throttle counts when a worker
+has written ANALYZE_FROM of them and each power of two after (store/throttle_counts.py):
+a few reads of a sample on the way to a city's round, not one per batch.
 
 The analysis runs after the commit that made it due, on a connection of its own in
 autocommit, skipping a table another session is analysing or vacuuming: it never
@@ -45,16 +46,20 @@ def doubled(before: int, after: int) -> bool:
     return (before >> start).bit_length() < (after >> start).bit_length()
 
 
-def due_after_commit(session: Session) -> None:
-    """Analyse the round's tables once this session's transaction commits."""
-    session.info[_DUE] = True
+def due_after_commit(session: Session, tables: str = ROUND_TABLES) -> None:
+    """Analyse these tables (by default the round's) once this session's transaction
+    commits."""
+    session.info.setdefault(_DUE, set()).add(tables)
 
 
 def after_commit(session: Session) -> None:
-    """Run the analysis `due_after_commit` asked for, if the commit made it due."""
-    if session.info.pop(_DUE, False):
+    """Run the analyses `due_after_commit` asked for, if the commit made them due."""
+    due: set[str] = session.info.pop(_DUE, set())
+    if due:
         bind = session.get_bind()
-        analyse(bind.engine if isinstance(bind, Connection) else bind, ROUND_TABLES)
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        for tables in sorted(due):
+            analyse(engine, tables)
 
 
 def forget(session: Session) -> None:

@@ -100,16 +100,30 @@ def test_wieliczka_through_the_database_funds_what_the_city_funded(engine: Engin
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_a_large_issue_of_codes_refreshes_postgresqls_statistics(engine: Engine) -> None:
     """With an empty table's statistics PostgreSQL planned a batch's voter look-up as a
-    read of every code of the round; a large issue analyses the table at once."""
+    read of every code of the round; a large issue analyses the table once it commits,
+    not inside its own transaction (where the ANALYZE would hold its lock until then)."""
     with Session(engine) as session:
-        rows = [(f"digest-{n}", f"v-{n}") for n in range(ANALYZE_AFTER)]
+        work = UnitOfWork(session)
         round_id = _voting_round(session)
-        BallotRepository(session).add_voter_codes(round_id, rows, {})
-        session.commit()
-        estimated = session.connection().exec_driver_sql(
-            "SELECT reltuples FROM pg_class WHERE relname = 'voter_code'"
-        )
-        assert estimated.scalar_one() >= ANALYZE_AFTER
+        work.commit()
+        rows = [(f"digest-{n}", f"v-{n}") for n in range(ANALYZE_AFTER)]
+        work.ballots.add_voter_codes(round_id, rows, {})
+        work.session.flush()
+        # The transaction sees its own codes; only an ANALYZE inside it would count them.
+        assert _estimated_codes(session) != _codes(session)
+        work.commit()
+        assert _estimated_codes(session) == _codes(session) >= ANALYZE_AFTER
+
+
+def _estimated_codes(session: Session) -> float:
+    estimated = session.connection().exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE relname = 'voter_code'"
+    )
+    return float(estimated.scalar_one())
+
+
+def _codes(session: Session) -> int:
+    return int(session.connection().exec_driver_sql("SELECT count(*) FROM voter_code").scalar_one())
 
 
 def _voting_round(session: Session) -> int:
