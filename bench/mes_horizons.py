@@ -3,18 +3,20 @@
     .venv/bin/python bench/mes_horizons.py FILE.pb [--rule equalshares/add1] [--share 100]
 
 Every MES run of add1 stops at its horizon, the first budget at which one of its
-tests could change sign (pbengine/core/rules/equal_shares_horizon.py), and the
-next run starts there. This diagnostic labels each test by where the state made
-it, and prints, per kind, how many runs it ended and after how many of those
-the next run funded the same projects (a run that changed nothing):
+tests could change sign (pbengine/core/rules/equal_shares_horizon.py); the next
+run is at the first one-unit step at or after it. This diagnostic labels each
+test by where the state made it, and prints, for each kind, how many steps to a
+higher budget it ended and after how many of those the next run funded the same
+projects in the same order (a step that changed nothing):
 
 - split: whether a class of the funded project's supporters pays the equal
   payment or all it has (State._certify_split);
-- carried-over limit: such a test from an earlier run's rounds, kept by a run
-  that resumed after them (equal_shares.Runner);
-- drop: whether a dropped candidate's supporters could pay for it;
+- drop: whether a dropped candidate's supporters could pay for it
+  (State._drop_unaffordable);
 - comparison: whether another candidate would beat the funded one.
 
+Each is counted apart when it was made by an earlier run's rounds and carried
+over, as the limit of the snapshot a later run resumed from (equal_shares.Runner).
 `--share P` runs on a fixed random P% of the voters, as bench/equal_shares.py's
 sample table does. It patches the rule's internals for counting only: the
 outcome is the rule's own. docs/performance.md ("What ends each run") has its
@@ -28,6 +30,7 @@ import random
 import sys
 from collections import Counter
 from dataclasses import replace
+from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -41,24 +44,32 @@ from pbengine.core.rules import allocate  # noqa: E402
 from pbengine.core.rules.equal_shares_horizon import Horizon  # noqa: E402
 from pbengine.formats.pabulib import read_file  # noqa: E402
 
-KINDS = ("split", "carried-over limit", "drop", "comparison")
+KINDS = ("split", "drop", "comparison")
+
+_kind_of_limit: dict[Fraction, str | None] = {}
+"""The kind of test behind each limit a Runner kept with a snapshot, by its budget."""
 
 
 class LabelledHorizon(Horizon):
-    """A horizon that remembers which kind of test set it last."""
+    """A horizon that remembers which kind of test set it, and whether that test was made
+    by this run's rounds or carried over, as a limit, from an earlier run's."""
 
-    __slots__ = ("kind",)
+    __slots__ = ("carried", "kind")
     testing = "comparison"
+    resuming_at = Fraction(0)
 
-    def __init__(self, limit: Any = None) -> None:
+    def __init__(self, limit: Fraction | None = None) -> None:
         super().__init__(limit)
-        self.kind = "carried-over limit" if limit is not None else None
+        # Runner.run passes the snapshot's limit less the new budget.
+        absolute = None if limit is None else LabelledHorizon.resuming_at + limit
+        self.kind = None if absolute is None else _kind_of_limit.get(absolute)
+        self.carried = absolute is not None
 
     def test(self, value: int, slope: int) -> None:
         before = (self.num, self.den)
         super().test(value, slope)
         if (self.num, self.den) != before:
-            self.kind = LabelledHorizon.testing
+            self.kind, self.carried = LabelledHorizon.testing, False
 
 
 def labelled(method: Any, kind: str) -> Any:
@@ -70,6 +81,37 @@ def labelled(method: Any, kind: str) -> Any:
             LabelledHorizon.testing = "comparison"
 
     return run
+
+
+def instrument() -> list[tuple[Fraction, tuple[int, ...], str | None, bool]]:
+    """Label every test the rule makes; return the list each run's end is added to."""
+    runs_module.Horizon = LabelledHorizon  # type: ignore[misc]
+    state = state_module.State
+    state._certify_split = labelled(state._certify_split, "split")  # type: ignore[method-assign]
+    state._drop_unaffordable = labelled(state._drop_unaffordable, "drop")  # type: ignore[method-assign]
+    limit, result, resume = runs_module._limit, runs_module._result, runs_module.Runner.run
+    ended: list[tuple[Fraction, tuple[int, ...], str | None, bool]] = []
+
+    def kept_limit(state: Any) -> Fraction | None:
+        value = limit(state)
+        if value is not None:
+            _kind_of_limit[value] = getattr(state.horizon, "kind", None)
+        return value
+
+    def recorded(state: Any) -> Any:
+        run = result(state)
+        horizon = state.horizon
+        ended.append((run.per_voter, run.selected, horizon.kind, horizon.carried))
+        return run
+
+    def run(self: Any, per_voter: Fraction) -> Any:
+        LabelledHorizon.resuming_at = per_voter
+        return resume(self, per_voter)
+
+    runs_module._limit = kept_limit
+    runs_module._result = recorded
+    runs_module.Runner.run = run  # type: ignore[method-assign]
+    return ended
 
 
 def main() -> int:
@@ -85,32 +127,25 @@ def main() -> int:
         order = list(election.ballots)
         random.Random(2022).shuffle(order)
         election = replace(election, ballots=tuple(order[: len(order) * args.share // 100]))
-
-    runs_module.Horizon = LabelledHorizon  # type: ignore[misc]
-    state = state_module.State
-    state._certify_split = labelled(state._certify_split, "split")  # type: ignore[method-assign]
-    state._drop_unaffordable = labelled(state._drop_unaffordable, "drop")  # type: ignore[method-assign]
-    ended: list[tuple[tuple[int, ...], str | None]] = []
-    result = runs_module._result
-
-    def recorded(state: Any) -> Any:
-        run = result(state)
-        ended.append((run.selected, getattr(state.horizon, "kind", None)))
-        return run
-
-    runs_module._result = recorded
+    ended = instrument()
     outcome = allocate(election, args.rule)
 
-    counts: Counter[tuple[str | None, bool]] = Counter()
-    for (funded, kind), (following, _) in pairwise(ended):
-        counts[(kind, funded == following)] += 1
-    print(f"{args.file.name}, {args.rule}, {args.share}% of the voters: {len(ended)} runs")
-    print("| test that ended the run | runs | next run funded the same |")
-    print("|---|---:|---:|")
+    # A run at a lower budget than the one before it is the completion stepping back to
+    # the last budget that fits (_last_that_fits), not a step: it and its pair are left out.
+    steps = [(earlier, later) for earlier, later in pairwise(ended) if later[0] > earlier[0]]
+    counts: Counter[tuple[str | None, bool, bool]] = Counter()
+    for (_, funded, kind, carried), (_, following, _, _) in steps:
+        counts[(kind, carried, funded == following)] += 1
+    print(
+        f"{args.file.name}, {args.rule}, {args.share}% of the voters: {len(ended)} runs, "
+        f"{len(steps)} steps to a higher budget"
+    )
+    print("| test that ended the run | made by | steps | next run funded the same, in order |")
+    print("|---|---|---:|---:|")
     for kind in KINDS:
-        print(
-            f"| {kind} | {counts[(kind, True)] + counts[(kind, False)]} | {counts[(kind, True)]} |"
-        )
+        for carried, by in ((False, "its own rounds"), (True, "an earlier run's rounds")):
+            same, other = counts[(kind, carried, True)], counts[(kind, carried, False)]
+            print(f"| {kind} | {by} | {same + other} | {same} |")
     print(f"funded: {len(outcome.selected)} projects")
     return 0
 

@@ -85,9 +85,17 @@ def main() -> int:
     parser.add_argument("--no-lodz", action="store_true", help="leave out Łódź's plain MES")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    code = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        check=False,  # not a git checkout: the code is named unknown
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
     print(
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load} before the run, "
-        f"{args.repeat} runs of each side, alternately; CPU time of each whole process\n"
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, pbengine at {code or 'unknown'}, load average "
+        f"{load} before the run, {args.repeat} runs of each side, alternately; CPU time of "
+        "each whole process\n"
     )
     print("| election | pbengine rule | pbengine | pabutools script | ratio | identical |")
     print("| --- | --- | ---: | ---: | ---: | --- |")
