@@ -51,11 +51,15 @@ def pabutools_add1_deployed(path: Path, *, multiprofile: bool = True) -> set[str
     voters = profile.as_multiprofile() if multiprofile else profile
     budget, n = instance.budget_limit, profile.num_ballots()
     supported = {p for p in instance if p.cost > 0 and profile.approval_score(p) > 0}
+    # Satisfactions do not depend on the budget: measured once, not again for every run.
+    satisfaction = voters.as_sat_profile(sat_class=Cost_Sat)
     per_voter = floor(budget / n)
     best: set[str] = set()
     while True:
         instance.budget_limit = per_voter * n
-        result = method_of_equal_shares(instance, voters, sat_class=Cost_Sat, tie_breaking=tie)
+        result = method_of_equal_shares(
+            instance, voters, sat_profile=satisfaction, tie_breaking=tie
+        )
         if sum(p.cost for p in result) > budget:
             return best
         best = {p.name for p in result}

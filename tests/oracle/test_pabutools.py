@@ -1,7 +1,9 @@
 """pbengine's MES and Phragmén against pabutools 1.2.3, same tie-breaking order.
 
 pbengine `equalshares` is pabutools' plain MES; `equalshares/add1-exhaustive`
-is pabutools' `voter_budget_increment=1`. CI runs a chosen few elections;
+is pabutools' `voter_budget_increment=1`; `equalshares/add1`, as Wieliczka,
+Świecie and Assen deployed it, is pabutools' MES rerun one unit per voter higher
+until it overspends (pabutools has no option for it). CI runs a chosen few elections;
 `pytest -m pabutools_all` runs every approval election in ../shared/pabulib
 with at most 40 projects (pabutools takes minutes on some of them).
 
@@ -70,6 +72,21 @@ def _check_mes(oracle: Oracle, path: Path, utility: str, add1: bool) -> None:
     rule = "equalshares/add1-exhaustive" if add1 else "equalshares"
     ours = allocate(read_file(path), rule, RuleOptions(utility=utility))
     assert set(ours.selected) == oracle(path, "mes", utility, add1)
+
+
+@pytest.mark.parametrize(
+    "name",
+    # Assen's outcome is also add1-exhaustive's; Wieliczka's is neither that nor plain MES'.
+    ["Netherlands_Assen_2024.pb", "Poland_Wieliczka_2023_Green_Budget.pb"],
+)
+def test_deployed_add1_is_pabutools_mes_raised_until_it_overspends(
+    oracle: Oracle, name: str
+) -> None:
+    from tests.oracle.pabutools_oracle import pabutools_add1_deployed  # noqa: PLC0415
+
+    path = FIXTURES / name if (FIXTURES / name).exists() else shared_elections() / name
+    ours = allocate(read_file(path), "equalshares/add1")
+    assert set(ours.selected) == pabutools_add1_deployed(path)
 
 
 def test_assen_fixture_all_variants(oracle: Oracle) -> None:
