@@ -241,7 +241,7 @@ def _read_votes(
     kept = [(i, column) for i, column in enumerate(columns) if column not in _BALLOT_COLUMNS]
     # A city's ballots repeat the same few lists (23,571 distinct cells among Łódź's
     # 90,494): each distinct cell is split and checked once, and its ballots share
-    # one tuple, which Election.ballot_lists then counts by identity.
+    # one tuple (Election.ballot_lists, counting them, then finds equal keys by a pointer test).
     listed: dict[str, tuple[str, ...]] = {}
     for line, read in rows:
         row = read if len(read) == width else _fitted(line, read, width, "VOTES")

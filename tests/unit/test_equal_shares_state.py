@@ -25,6 +25,8 @@ from tests.elections import approval, approval_elections
 
 def _recount(state: State) -> None:
     """Every live project's class weights and money, recounted from the ballots."""
+    # Live means both: moves read `alive`, rescaling and some moves iterate `bound`.
+    assert set(state.bound) == {c for c, live in enumerate(state.alive) if live}
     groups = state.profile.groups
     for c, live in enumerate(state.alive):
         if not live:

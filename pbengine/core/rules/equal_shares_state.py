@@ -101,6 +101,8 @@ class State:
             from pbengine.core.rules.equal_shares_bulk import SupporterClasses  # noqa: PLC0415
 
             self.held = SupporterClasses(index.bulk, self.group_class)
+        # The money each project's supporters hold; kept for live projects (those in
+        # `bound`) only: a funded or dropped project's entry goes stale, and is not read.
         self.total_v = [0] * n
         self.total_s = [counts[i] * profile.scale for i in range(n)]
         # A lower bound on each candidate's rate: rates only rise as money is spent.
@@ -266,7 +268,8 @@ class State:
         self.value = [v * factor for v in self.value]
         self.slope = [s * factor for s in self.slope]
         # Only live projects' money is read again: after a few rounds most are funded or
-        # dropped, and their 200-bit totals need not follow the denominator.
+        # dropped, and their totals (hundreds of bits, as the denominator grows) need not
+        # follow it.
         total_v, total_s = self.total_v, self.total_s
         for c in self.bound:
             total_v[c] *= factor
