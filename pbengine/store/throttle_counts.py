@@ -52,6 +52,8 @@ logger = logging.getLogger("pbengine.throttle")
 
 PURGE_EVERY_MS = 60_000
 FLUSH_SECONDS = 0.02
+CLOSE_WAIT_SECONDS = 10.0
+"""How long closing waits for the writer's last step (a purge or an ANALYZE) to end."""
 MOST_UNWRITTEN = 100_000
 """Counts kept while the database does not answer; past this the oldest are dropped."""
 POOL = {"pool_size": 2, "max_overflow": 6, "pool_timeout": 20, "pool_reset_on_return": None}
@@ -90,9 +92,11 @@ class CountStore:
     """Counts the writer has taken and not yet committed."""
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _closed: threading.Event = field(default_factory=threading.Event)
+    _writer: threading.Thread = field(init=False)
 
     def __post_init__(self) -> None:
-        threading.Thread(target=self._write, name="throttle counts", daemon=True).start()
+        self._writer = threading.Thread(target=self._write, name="throttle counts", daemon=True)
+        self._writer.start()
 
     @classmethod
     def beside(cls, engine: Engine, horizon: int) -> CountStore:
@@ -207,6 +211,10 @@ class CountStore:
         with self._changed:
             self._closed.set()
             self._changed.notify_all()
+        # The writer's upkeep (the purge, an ANALYZE) comes after the counts are written,
+        # so flush() can return while it holds a connection: a pool disposed meanwhile would
+        # get that connection back and drop it unclosed (psycopg's ResourceWarning).
+        self._writer.join(timeout=CLOSE_WAIT_SECONDS)
         if self.own:
             self.engine.dispose()
 

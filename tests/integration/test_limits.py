@@ -8,6 +8,7 @@ the counts in memory and in the database (as a server keeps them). The last test
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -29,7 +30,8 @@ from pbengine.service.throttle import (
     ThrottledError,
     Throttles,
 )
-from pbengine.store.throttle_counts import FLUSH_SECONDS, ThrottleEventRow
+from pbengine.store import throttle_counts
+from pbengine.store.throttle_counts import FLUSH_SECONDS, CountStore, ThrottleEventRow
 from tests.integration.http import as_voter, bearer, ok, refused
 from tests.integration.served import Served, VotingRound, serving
 from tests.integration.test_ballot_channels import Voting
@@ -228,6 +230,25 @@ def test_the_counts_statistics_are_refreshed_as_they_grow(engine: Engine, clock:
     finally:
         throttles.close()
         forget_counts(engine)
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_closing_the_counts_waits_for_the_writers_last_step(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer purges old counts after it has written new ones, so flush() can return
+    while the purge holds a connection. Closing must wait for it: a pool disposed under
+    it got the connection back later and dropped it unclosed (psycopg's ResourceWarning,
+    an error here, once the collector met it)."""
+    forget_counts(engine)
+    monkeypatch.setattr(throttle_counts, "PURGE", "SELECT pg_sleep(0.3) WHERE %s::bigint < 0")
+    store = CountStore.beside(engine, horizon=600)
+    store.add("a-digest", 1_000)
+    assert store.flush()
+    store.close()  # the purge sleeps on, if closing did not wait for it
+    time.sleep(0.5)
+    gc.collect()
+    forget_counts(engine)
 
 
 @contextmanager
