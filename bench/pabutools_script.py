@@ -5,13 +5,12 @@
 The other side of bench/whole_process.py, run as a process of its own, start to
 exit. It imports pabutools (the test-only oracle; pbengine never imports it),
 parses FILE with `parse_pabulib`, collapses identical ballots with
-`as_multiprofile` (pabutools' fast path), measures the voters' cost
-satisfactions once (`as_sat_profile`), and runs MES with cost utilities as
-Wieliczka, Świecie and Assen deployed it: pabutools has no option for that
-completion (its `voter_budget_increment` stops at the first exhaustive outcome,
-pbengine's `add1-exhaustive`), so, as tests/oracle/pabutools_oracle.py does, MES
-is rerun with b * n for b = floor(B/n), floor(B/n) + 1, ... until the outcome
-costs more than B, keeping the last that fit. `--plain`: MES once, no completion.
+`as_multiprofile` (pabutools' fast path), and runs MES with cost utilities as
+Wieliczka, Świecie and Assen deployed it, through the same driver as the oracle
+tests (tests/oracle/pabutools_add1.py, which loads nothing of pbengine): pabutools
+has no option for that completion, so MES is rerun with b * n for b = floor(B/n),
+floor(B/n) + 1, ... until the outcome costs more than B, keeping the last that
+fit, with the voters' satisfactions measured once. `--plain`: MES once, no completion.
 
 Ties are broken as pbengine's default does (cost, then support, then the file's
 order), computed here from pabutools' own profile, without pbengine, so that
@@ -25,12 +24,15 @@ import csv
 import json
 import sys
 from collections import Counter
-from math import floor
 from pathlib import Path
 
-from pabutools.election import Cost_Sat, Project, parse_pabulib
+from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import method_of_equal_shares
 from pabutools.tiebreaking import TieBreakingRule
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.oracle.pabutools_add1 import add1_deployed
 
 
 def listed_order(path: Path) -> dict[str, int]:
@@ -65,32 +67,11 @@ def main() -> int:
         )
     }
     tie = TieBreakingRule(lambda _instance, _profile, project: ranks[project.name])
-    budget, n = instance.budget_limit, profile.num_ballots()
-    # The voters' satisfactions do not depend on the budget: measured once for every rerun.
-    # Passing sat_class instead measures them again each time, 2.3x the time on Swiecie,
-    # which this script's first version did, overstating the ratio.
-    satisfaction = voters.as_sat_profile(sat_class=Cost_Sat)
-
-    def mes() -> list[Project]:
-        funded = method_of_equal_shares(
-            instance, voters, sat_profile=satisfaction, tie_breaking=tie
-        )
-        return list(funded)
-
     if plain:
-        best = mes()
+        best = method_of_equal_shares(instance, voters, sat_class=Cost_Sat, tie_breaking=tie)
     else:
         supported = {p.name for p in instance if p.cost > 0 and support[p.name] > 0}
-        per_voter, best = floor(budget / n), []
-        while True:
-            instance.budget_limit = per_voter * n
-            funded = mes()
-            if sum(project.cost for project in funded) > budget:
-                break
-            best = funded
-            if supported <= {project.name for project in funded}:
-                break  # everything is funded: raising changes nothing
-            per_voter += 1
+        best = add1_deployed(instance, voters, profile.num_ballots(), supported, tie)
     print(json.dumps(sorted(project.name for project in best)))
     return 0
 

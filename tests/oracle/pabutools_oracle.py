@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from math import floor
 from pathlib import Path
 
 from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
@@ -11,6 +10,7 @@ from pabutools.tiebreaking import TieBreakingRule
 
 from pbengine.core.tiebreak import DEFAULT
 from pbengine.formats.pabulib import read_file
+from tests.oracle.pabutools_add1 import add1_deployed
 
 
 def pabutools_selection(
@@ -39,30 +39,12 @@ def pabutools_selection(
 
 
 def pabutools_add1_deployed(path: Path, *, multiprofile: bool = True) -> set[str]:
-    """The deployed add1 (`equalshares/add1`) computed with pabutools' plain MES.
-
-    pabutools has no such option, so it is driven here: MES with a total budget of
-    b * n for b = floor(B/n), floor(B/n) + 1, ... until the outcome costs more than B;
-    the last outcome that fit is returned. One full MES run per currency unit.
-    """
+    """The deployed add1 (`equalshares/add1`) computed with pabutools' plain MES, rerun
+    one unit per voter higher until it overspends (pabutools_add1.py)."""
     ranks = DEFAULT.ranks(read_file(path))
     tie = TieBreakingRule(lambda _instance, _profile, project: ranks[project.name])
     instance, profile = parse_pabulib(str(path))
     voters = profile.as_multiprofile() if multiprofile else profile
-    budget, n = instance.budget_limit, profile.num_ballots()
-    supported = {p for p in instance if p.cost > 0 and profile.approval_score(p) > 0}
-    # Satisfactions do not depend on the budget: measured once, not again for every run.
-    satisfaction = voters.as_sat_profile(sat_class=Cost_Sat)
-    per_voter = floor(budget / n)
-    best: set[str] = set()
-    while True:
-        instance.budget_limit = per_voter * n
-        result = method_of_equal_shares(
-            instance, voters, sat_profile=satisfaction, tie_breaking=tie
-        )
-        if sum(p.cost for p in result) > budget:
-            return best
-        best = {p.name for p in result}
-        if supported <= set(result):  # everything is funded: raising changes nothing
-            return best
-        per_voter += 1
+    supported = {p.name for p in instance if p.cost > 0 and profile.approval_score(p) > 0}
+    funded = add1_deployed(instance, voters, profile.num_ballots(), supported, tie)
+    return {project.name for project in funded}
