@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import resource
 import statistics
 import subprocess
@@ -43,7 +42,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from unittest.mock import patch
 
@@ -54,6 +52,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pabutools.election import Cost_Sat, parse_pabulib  # noqa: E402
 from pabutools.rules import method_of_equal_shares  # noqa: E402
 from pabutools.tiebreaking import TieBreakingRule  # noqa: E402
+from samples import voter_sample  # noqa: E402
 from startup import extract  # noqa: E402
 
 import pbengine.core.rules.equal_shares_bulk  # noqa: E402, F401  (numpy, as said above)
@@ -172,12 +171,9 @@ def both_ways(election: Election, name: str, rule: str, repeat: int) -> bool:
 
 def scaling(election: Election, repeat: int) -> None:
     print("\nLodz 2022 equalshares/add1 on a sample of the voters (pbengine only)")
-    rnd = random.Random(2022)
-    order = list(election.ballots)
-    rnd.shuffle(order)
     full_s = None
     for share in (100, 50, 25, 10):
-        sample = replace(election, ballots=tuple(order[: len(order) * share // 100]))
+        sample = voter_sample(election, share)
         seconds, outcome = timed(lambda s=sample: allocate(s, "equalshares/add1"), repeat)
         full_s = full_s or seconds
         note = outcome.notes[0]  # type: ignore[attr-defined]

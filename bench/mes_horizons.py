@@ -26,10 +26,8 @@ figures.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 from collections import Counter
-from dataclasses import replace
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
@@ -37,6 +35,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from samples import voter_sample  # noqa: E402
 
 import pbengine.core.rules.equal_shares as runs_module  # noqa: E402
 import pbengine.core.rules.equal_shares_state as state_module  # noqa: E402
@@ -122,11 +122,7 @@ def main() -> int:
     parser.add_argument("--rule", default="equalshares/add1")
     parser.add_argument("--share", type=int, default=100, help="percent of the voters")
     args = parser.parse_args()
-    election = read_file(args.file)
-    if args.share < 100:
-        order = list(election.ballots)
-        random.Random(2022).shuffle(order)
-        election = replace(election, ballots=tuple(order[: len(order) * args.share // 100]))
+    election = voter_sample(read_file(args.file), args.share)
     ended = instrument()
     outcome = allocate(election, args.rule)
 
