@@ -35,9 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +52,7 @@ from pabutools.rules import method_of_equal_shares  # noqa: E402
 from pabutools.tiebreaking import TieBreakingRule  # noqa: E402
 from samples import voter_sample  # noqa: E402
 from startup import extract  # noqa: E402
+from whole_process import PBENGINE, child  # noqa: E402
 
 import pbengine.core.rules.equal_shares_bulk  # noqa: E402, F401  (numpy, as said above)
 from pbengine.core.election import Election  # noqa: E402
@@ -111,23 +110,13 @@ def compare(path: Path, election: Election, rule: str, repeat: int) -> bool:
     return same
 
 
-CLI = "import sys; from pbengine.cli.main import main; raise SystemExit(main(sys.argv[1:]))"
-
-
 def whole_process(path: Path, rule: str, repeat: int, source: Path = ROOT) -> tuple[float, float]:
     """Median CPU and wall seconds of `pbengine allocate` on `path`, start to exit, with
     the `pbengine/` found in `source` (`-c` puts the working directory first on sys.path)."""
-    command = [sys.executable, "-c", CLI, "allocate", str(path), "--rule", rule]
+    command = [sys.executable, "-c", PBENGINE, "allocate", str(path), "--rule", rule]
     env = {**os.environ, "PYTHONPATH": str(source)}
-    cpu, wall = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env, cwd=source)
-        wall.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(cpu), statistics.median(wall)
+    runs = [child(command, cwd=source, env=env) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def whole_processes(path: Path, rule: str, repeat: int, before: str | None) -> None:

@@ -45,12 +45,17 @@ LODZ = "Poland_Lodz_2022.pb"
 PBENGINE = "import sys; from pbengine.cli.main import main; raise SystemExit(main(sys.argv[1:]))"
 
 
-def child(command: list[str]) -> tuple[float, str]:
-    """CPU seconds of one process, start to exit, and what it printed."""
+def child(
+    command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
+    """CPU and wall seconds of one process, start to exit, and what it printed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    start = time.perf_counter()
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=cwd, env=env)
+    wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, done.stdout
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return cpu, wall, done.stdout
 
 
 def side_by_side(path: Path, plain: bool, repeat: int) -> bool:
@@ -60,10 +65,10 @@ def side_by_side(path: Path, plain: bool, repeat: int) -> bool:
     theirs += ["--plain"] if plain else []
     ours_s, theirs_s, same = [], [], True
     for _ in range(repeat):
-        seconds, printed = child(ours)
+        seconds, _, printed = child(ours)
         ours_s.append(seconds)
         ours_funded = sorted(json.loads(printed)["selected"])
-        seconds, printed = child(theirs)
+        seconds, _, printed = child(theirs)
         theirs_s.append(seconds)
         same &= ours_funded == json.loads(printed)
     a, b = statistics.median(ours_s), statistics.median(theirs_s)
